@@ -1,0 +1,76 @@
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=30, blank=True)
+    npi = models.CharField("NPI", max_length=10, blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Site(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProgramKind(models.TextChoices):
+    SUBSTANCE_USE = "sud", "Substance use"
+    MENTAL_HEALTH = "mh", "Mental health"
+    CO_OCCURRING = "cod", "Co-occurring"
+    ADOLESCENT = "adolescent", "Adolescent"
+
+
+class Program(models.Model):
+    """A program track, e.g. the adult substance-use IOP (evening track)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="programs"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="programs")
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=ProgramKind.choices)
+    # A federally assisted program that holds itself out as providing SUD treatment is a
+    # 42 CFR Part 2 program: everything created for it carries the Part 2 label.
+    is_part2 = models.BooleanField(
+        "42 CFR Part 2 program", default=False,
+        help_text="Records created for this program carry the 42 CFR Part 2 label.",
+    )
+    track = models.CharField(max_length=100, blank=True, help_text="e.g. Evening: Mon/Tue/Thu 18:00-21:00")
+    min_weekly_hours = models.PositiveSmallIntegerField(default=9)
+    max_weekly_hours = models.PositiveSmallIntegerField(default=19)
+    min_age = models.PositiveSmallIntegerField(default=18)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=100)
+    capacity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["site", "name"]
+        constraints = [models.UniqueConstraint(fields=["site", "name"], name="unique_room_per_site")]
+
+    def __str__(self):
+        return f"{self.name} ({self.site})"
