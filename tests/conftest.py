@@ -13,8 +13,8 @@ import pytest
 
 os.environ.setdefault("OPENIOP_TESTING", "1")
 
-from openiop.accounts.enums import Role  # noqa: E402
-from tests.factories.clinic import (  # noqa: E402
+from openiop.accounts.enums import Role
+from tests.factories.clinic import (
     TEST_PASSWORD,
     ProgramFactory,
     SiteFactory,

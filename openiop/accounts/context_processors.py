@@ -1,5 +1,13 @@
 from django.conf import settings
 
+from openiop.accounts.enums import CHART_ROLES, PRIVACY_ROLES
+
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME, "DEMO_MODE": settings.DEMO_MODE}
+    role = getattr(getattr(request, "user", None), "role", None)
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "DEMO_MODE": settings.DEMO_MODE,
+        "CAN_OPEN_CHARTS": role in CHART_ROLES,
+        "CAN_REVIEW_PRIVACY": role in PRIVACY_ROLES,
+    }

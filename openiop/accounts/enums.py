@@ -32,3 +32,9 @@ PORTAL_ROLES = frozenset({Role.PATIENT, Role.FAMILY})
 # Roles that treat patients: they see clinical content of their care teams and programs
 # and may break the glass in an emergency.
 TREATING_ROLES = frozenset({Role.CLINICIAN, Role.PRESCRIBER})
+# Roles that open patient charts in the clinic (each sees the sections patients/rules.py allows).
+CHART_ROLES = frozenset(
+    {Role.DIRECTOR, Role.CLINICIAN, Role.PRESCRIBER, Role.INTAKE, Role.FRONT_DESK, Role.BILLING}
+)
+# Roles that review emergency access and read access reports.
+PRIVACY_ROLES = frozenset({Role.PRIVACY, Role.DIRECTOR})

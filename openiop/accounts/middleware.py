@@ -11,6 +11,9 @@ from openiop.audit import services as audit
 # static files and the load balancer's health check.
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz")
 LAST_SEEN_KEY = "openiop_last_seen"
+# Refresh the last-seen time at most this often, so reading pages does not write the session
+# on every request; the idle limit is then exact to within this many seconds.
+LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
@@ -38,7 +41,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
-            request.session[LAST_SEEN_KEY] = now
+            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

@@ -10,8 +10,8 @@ from openiop.audit.models import Action
 from openiop.care.models import (
     CareTeamMember,
     CareTeamRole,
-    DischargeReason,
     Diagnosis,
+    DischargeReason,
     EpisodeOfCare,
     EpisodeStatus,
 )

@@ -1,2 +1,15 @@
+from django.urls import path
+
+from openiop.clinic import views
+
 app_name = "clinic"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("patients/", views.patient_list, name="patient_list"),
+    path("patients/<str:mrn>/", views.patient_chart, name="patient_chart"),
+    path("patients/<str:mrn>/emergency-access/", views.break_glass, name="break_glass"),
+    path("privacy/", views.privacy_home, name="privacy_home"),
+    path("privacy/access-report/", views.access_report_lookup, name="access_report_lookup"),
+    path("privacy/access-report/<str:mrn>/", views.access_report, name="access_report"),
+    path("privacy/emergency-access/<int:pk>/", views.break_glass_review, name="break_glass_review"),
+]

@@ -1,0 +1,143 @@
+"""Reads for charts, lists and caseloads. Each takes the viewing user and only returns what
+`visible_to(user)` and the user's chart sections allow."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+
+from openiop.care.models import (
+    CareTeamMember,
+    CareTeamRole,
+    Diagnosis,
+    EpisodeOfCare,
+    EpisodeStatus,
+)
+from openiop.patients.models import Patient
+from openiop.patients.rules import CLINICAL, COVERAGE, chart_sections
+from openiop.programs.models import Program
+
+CURRENT_STATUSES = (EpisodeStatus.ACTIVE, EpisodeStatus.ONHOLD)
+
+
+def with_list_details(patients):
+    """Attach what a patient list row shows (current program, primary clinician) in 2 queries."""
+    current_episodes = (
+        EpisodeOfCare.objects.filter(status__in=CURRENT_STATUSES)
+        .select_related("program")
+        .prefetch_related(
+            Prefetch(
+                "care_team",
+                queryset=CareTeamMember.objects.filter(role=CareTeamRole.PRIMARY_CLINICIAN)
+                .select_related("user"),
+                to_attr="primary_clinicians",
+            )
+        )
+    )
+    return patients.prefetch_related(
+        Prefetch("episodes", queryset=current_episodes, to_attr="current_episodes")
+    )
+
+
+def patient_list(user, query: str = ""):
+    return with_list_details(Patient.objects.visible_to(user).search(query)).order_by(
+        "legal_last_name", "legal_first_name", "id"
+    )
+
+
+def caseload(user):
+    """Patients with a current episode on whose care team `user` is, for the clinician's home."""
+    on_my_teams = CareTeamMember.objects.filter(
+        user=user, episode__status__in=CURRENT_STATUSES, end_date__isnull=True
+    ).values("episode__patient_id")
+    return with_list_details(
+        Patient.objects.visible_to(user).filter(pk__in=on_my_teams)
+    ).order_by("legal_last_name", "legal_first_name", "id")
+
+
+def program_census(user):
+    """Current patients per program the user can see (director and clinicians' home)."""
+    visible = Patient.objects.visible_to(user).values("pk")
+    current_and_visible = Q(episodes__status__in=CURRENT_STATUSES) & Q(
+        episodes__patient_id__in=visible
+    )
+    return (
+        Program.objects.filter(organization_id=user.organization_id, active=True)
+        .annotate(current=Count("episodes", filter=current_and_visible))
+        .order_by("name")
+    )
+
+
+def treats_patient(user, patient) -> bool:
+    """True when the patient is in one of the user's programs or on one of their care teams."""
+    in_my_programs = EpisodeOfCare.objects.filter(patient=patient, program__in=user.programs.all())
+    on_my_team = CareTeamMember.objects.filter(user=user, episode__patient=patient)
+    return in_my_programs.exists() or on_my_team.exists()
+
+
+@dataclass(frozen=True)
+class ChartData:
+    patient: Patient
+    sections: frozenset
+    episodes: list
+    diagnoses: list
+    coverages: list
+    family_members: list
+    timeline: list
+
+    @property
+    def current_episodes(self):
+        return [e for e in self.episodes if e.is_current]
+
+    @property
+    def is_part2(self) -> bool:
+        return self.patient.is_part2 or any(e.is_part2 for e in self.episodes)
+
+
+def chart(user, patient: Patient) -> ChartData:
+    """Everything the chart page shows about `patient` for `user`, in a fixed number of queries."""
+    sections = chart_sections(user)
+    episodes = list(
+        EpisodeOfCare.objects.filter(patient=patient)
+        .select_related("program", "program__site")
+        .prefetch_related(
+            Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user"))
+        )
+    )
+    diagnoses = []
+    if CLINICAL in sections:
+        diagnoses = list(Diagnosis.objects.filter(patient=patient).select_related("episode__program"))
+    coverages = list(patient.coverages.all()) if COVERAGE in sections else []
+    family = list(patient.family_members.all()) if CLINICAL in sections else []
+    return ChartData(
+        patient=patient, sections=sections, episodes=episodes, diagnoses=diagnoses,
+        coverages=coverages, family_members=family,
+        timeline=build_timeline(episodes=episodes, diagnoses=diagnoses, sections=sections),
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: dt.date
+    kind: str
+    text: str
+
+
+def build_timeline(*, episodes, diagnoses, sections) -> list[TimelineEntry]:
+    """The chart's timeline, newest first. Later parts (notes, measures, plans) add sources."""
+    entries: list[TimelineEntry] = []
+    for episode in episodes:
+        entries.append(TimelineEntry(episode.admitted_on, "admission", f"Admitted to {episode.program}"))
+        if episode.discharged_on:
+            entries.append(
+                TimelineEntry(
+                    episode.discharged_on, "discharge",
+                    f"Discharged from {episode.program}: {episode.get_discharge_reason_display()}",
+                )
+            )
+    if CLINICAL in sections:
+        for diagnosis in diagnoses:
+            entries.append(
+                TimelineEntry(diagnosis.recorded_on, "diagnosis", f"Diagnosis recorded: {diagnosis}")
+            )
+    return sorted(entries, key=lambda e: (e.on, e.kind), reverse=True)

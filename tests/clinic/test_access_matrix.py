@@ -1,0 +1,123 @@
+"""Every URL that shows patient data, for every persona.
+
+The test walks the URL configuration, so a new patient-data URL is covered the moment it is
+added: a URL with a patient in it (an `mrn` or `pk` parameter) must be marked with
+`shows_patient_data`, and every marked view is checked against every persona. Allowed
+personas get the page (or a redirect within their area); everyone else gets 404, and an
+anonymous visitor gets the login page.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import PERSONAS
+
+pytestmark = pytest.mark.django_db
+
+# Can this persona see `patient_record` (the substance-use patient of `clinician`)?
+SEES_PATIENT_RECORD = {
+    "clinician": True,
+    "outsider": False,
+    "director": True,
+    "front_desk": True,
+    "intake": True,
+    "biller": True,
+    "privacy_officer": False,
+    "admin_user": False,
+    "patient_user": True,
+    "other_patient_user": False,
+    "family_user": True,
+    "anonymous": False,
+}
+PATIENT_PARAMETERS = {"mrn", "pk"}
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def openiop_patterns():
+    for route, pattern in walk(get_resolver().url_patterns):
+        module = getattr(pattern.callback, "__module__", "")
+        if module.startswith("openiop."):
+            yield route, pattern
+
+
+def patient_data_patterns():
+    return [(route, p) for route, p in openiop_patterns() if getattr(p.callback, "shows_patient_data", False)]
+
+
+def test_every_url_with_a_patient_in_it_is_marked_as_patient_data():
+    unmarked = [
+        route for route, pattern in openiop_patterns()
+        if PATIENT_PARAMETERS & set(pattern.pattern.converters)
+        and not getattr(pattern.callback, "shows_patient_data", False)
+    ]
+    assert unmarked == []
+
+
+def test_the_matrix_covers_the_clinic_and_portal_patient_urls():
+    names = {p.name for _, p in patient_data_patterns()}
+    assert {"patient_list", "patient_chart", "break_glass", "access_report", "my_record"} <= names
+
+
+@pytest.fixture
+def url_arguments(patient_record, outsider):
+    from openiop.privacy import services
+
+    access = services.break_glass(
+        user=outsider, patient=patient_record, reason_code="ETREAT",
+        reason="Patient called the crisis line, care team unreachable",
+    )
+    # The outsider's own access would make the chart visible to them; end it so the matrix
+    # tests the ordinary rule. The review page still has an access to show.
+    access.expires_at = access.started_at - dt.timedelta(seconds=1)
+    access.save()
+    return {"mrn": patient_record.mrn, "pk": access.pk}
+
+
+def build_url(route: str, pattern: URLPattern, arguments) -> str:
+    from django.urls import reverse
+
+    namespace = "clinic" if route.startswith("clinic/") else "portal"
+    kwargs = {name: arguments[name] for name in pattern.pattern.converters}
+    return reverse(f"{namespace}:{pattern.name}", kwargs=kwargs)
+
+
+@pytest.mark.parametrize("persona_name", PERSONAS)
+def test_patient_data_urls_admit_only_the_allowed_personas(
+    persona_name, persona, url_arguments, patient_record, client, family_user,
+    other_patient_user, patient_user,
+):
+    user = persona(persona_name)
+    if user is not None:
+        client.force_login(user)
+    failures = []
+    for route, pattern in patient_data_patterns():
+        view = pattern.callback
+        url = build_url(route, pattern, url_arguments)
+        response = client.get(url)
+        role_allowed = user is not None and user.role in view.allowed_roles
+        patient_allowed = role_allowed and (not view.needs_visibility or SEES_PATIENT_RECORD[persona_name])
+        if user is None:
+            ok = response.status_code == 302 and "/accounts/login/" in response["Location"]
+        elif patient_allowed:
+            ok = response.status_code == 200 or (
+                response.status_code == 302 and response["Location"].startswith(f"/{view.audience}/")
+            )
+        else:
+            ok = response.status_code == 404
+        if ok and response.status_code == 200 and not view.needs_visibility and "mrn" not in pattern.pattern.converters:
+            # Lists and portal pages: the patient's MRN or name appears only for those who may see them.
+            shown = bool(re.search(rf"{patient_record.mrn}|Quinlan|\bAve\b", response.text))
+            ok = shown == SEES_PATIENT_RECORD[persona_name] or view.audience == "clinic" and pattern.name != "patient_list"
+        if not ok:
+            failures.append(f"{url}: {response.status_code}")
+    assert failures == []
