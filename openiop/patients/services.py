@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from openiop.audit import services as audit
@@ -30,9 +31,23 @@ def register_patient(*, actor, organization, program=None, **fields) -> Patient:
     return patient
 
 
+# Fields staff may change after registration. Labels and the MRN are not among them: a Part 2
+# label is never downgraded through an ordinary edit.
+EDITABLE_PATIENT_FIELDS = frozenset({
+    "legal_first_name", "legal_middle_name", "legal_last_name", "preferred_name", "pronouns",
+    "date_of_birth", "sex_assigned_at_birth", "gender_identity", "language", "interpreter_needed",
+    "phone", "email", "address_line", "city", "state", "postal_code", "preferred_contact",
+    "ok_to_leave_message", "emergency_contact_name", "emergency_contact_relationship",
+    "emergency_contact_phone",
+})
+
+
 @transaction.atomic
 def update_patient_details(*, actor, patient: Patient, **changes) -> Patient:
     """Change demographic or contact fields. Side effects: one `change` audit event listing fields."""
+    not_editable = set(changes) - EDITABLE_PATIENT_FIELDS
+    if not_editable:
+        raise ValidationError({field: "This field cannot be changed here." for field in sorted(not_editable)})
     changed = {}
     for field, value in changes.items():
         old = getattr(patient, field)
