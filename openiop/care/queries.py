@@ -123,21 +123,33 @@ class TimelineEntry:
     text: str
 
 
-def build_timeline(*, episodes, diagnoses, sections) -> list[TimelineEntry]:
-    """The chart's timeline, newest first. Later parts (notes, measures, plans) add sources."""
-    entries: list[TimelineEntry] = []
+def episode_entries(*, episodes, diagnoses, sections):
     for episode in episodes:
-        entries.append(TimelineEntry(episode.admitted_on, "admission", f"Admitted to {episode.program}"))
+        yield TimelineEntry(episode.admitted_on, "admission", f"Admitted to {episode.program}")
         if episode.discharged_on:
-            entries.append(
-                TimelineEntry(
-                    episode.discharged_on, "discharge",
-                    f"Discharged from {episode.program}: {episode.get_discharge_reason_display()}",
-                )
+            reason = episode.get_discharge_reason_display()
+            yield TimelineEntry(
+                episode.discharged_on, "discharge", f"Discharged from {episode.program}: {reason}"
             )
-    if CLINICAL in sections:
-        for diagnosis in diagnoses:
-            entries.append(
-                TimelineEntry(diagnosis.recorded_on, "diagnosis", f"Diagnosis recorded: {diagnosis}")
-            )
+
+
+def diagnosis_entries(*, episodes, diagnoses, sections):
+    if CLINICAL not in sections:
+        return
+    for diagnosis in diagnoses:
+        yield TimelineEntry(diagnosis.recorded_on, "diagnosis", f"Diagnosis recorded: {diagnosis}")
+
+
+# Each source yields entries from what the chart already loaded. Later parts (notes, measures,
+# plans) append their own source here; each must respect `sections`.
+TIMELINE_SOURCES = [episode_entries, diagnosis_entries]
+
+
+def build_timeline(*, episodes, diagnoses, sections) -> list[TimelineEntry]:
+    """The chart's timeline, newest first."""
+    entries = [
+        entry
+        for source in TIMELINE_SOURCES
+        for entry in source(episodes=episodes, diagnoses=diagnoses, sections=sections)
+    ]
     return sorted(entries, key=lambda e: (e.on, e.kind), reverse=True)

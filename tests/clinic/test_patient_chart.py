@@ -87,3 +87,18 @@ def test_the_chart_uses_the_same_queries_for_small_and_large_clinics(
     client.get(chart_url(patient_record))
     with django_assert_num_queries(10):
         client.get(chart_url(patient_record))
+
+
+def test_the_timeline_shows_admission_and_diagnosis_newest_first(client, clinician, patient_record):
+    client.force_login(clinician)
+    html = client.get(chart_url(patient_record)).text
+    timeline = html[html.index('class="timeline"'):]
+    assert "Admitted to Adult substance-use IOP" in timeline
+    assert "Diagnosis recorded: F10.20" in timeline
+
+
+def test_the_timeline_hides_diagnoses_from_front_desk(client, front_desk, patient_record):
+    client.force_login(front_desk)
+    html = client.get(chart_url(patient_record)).text
+    assert "Admitted to" in html
+    assert "Diagnosis recorded" not in html
