@@ -4,8 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from openiop.accounts.enums import CHART_ROLES, PRIVACY_ROLES, TREATING_ROLES, Role
@@ -20,12 +19,14 @@ from openiop.clinic.forms import (
     BreakGlassReviewForm,
     PatientSearchForm,
 )
-from openiop.patients.models import Patient
-from openiop.patients.queries import get_visible_patient
+from openiop.patients.queries import (
+    get_visible_patient,
+    patient_for_access_report,
+    patient_for_emergency_access,
+)
 from openiop.patients.rules import can_break_glass
 from openiop.privacy import queries as privacy_queries
 from openiop.privacy import services as privacy
-from openiop.privacy.models import BreakGlassAccess
 
 PAGE_SIZE = 50
 
@@ -67,7 +68,7 @@ def patient_chart(request, mrn):
     if patient is None:
         return _chart_not_found(request, mrn)
     chart = care_queries.chart(user, patient)
-    emergency = _active_break_glass(user, patient)
+    emergency = privacy_queries.break_glass_in_use(user, patient)
     audit.record(
         user=user, action=Action.VIEW, patient=patient,
         reason=f"{emergency.reason_code}: {emergency.reason}" if emergency else "",
@@ -85,23 +86,12 @@ def _chart_not_found(request, mrn):
     )
 
 
-def _active_break_glass(user, patient):
-    """The emergency access the user is relying on to see this chart, if any."""
-    if user.role not in TREATING_ROLES or care_queries.treats_patient(user, patient):
-        return None
-    return (
-        BreakGlassAccess.objects.filter(user=user, patient=patient, expires_at__gt=timezone.now())
-        .order_by("-started_at")
-        .first()
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @shows_patient_data(roles=TREATING_ROLES, needs_visibility=False)
 def break_glass(request, mrn):
     """Emergency access to a chart outside the user's care teams, with a reason."""
     user = request.user
-    patient = Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
+    patient = patient_for_emergency_access(user, mrn)
     if patient is None:
         raise Http404("No such patient")
     if get_visible_patient(user, mrn) is not None:
@@ -136,10 +126,9 @@ def privacy_home(request):
 @shows_patient_data(roles=PRIVACY_ROLES, needs_visibility=False)
 def break_glass_review(request, pk):
     user = request.user
-    access = get_object_or_404(
-        BreakGlassAccess.objects.select_related("user", "patient"),
-        pk=pk, patient__organization_id=user.organization_id,
-    )
+    access = privacy_queries.break_glass_for_review(user, pk)
+    if access is None:
+        raise Http404("No such emergency access")
     form = BreakGlassReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,7 +149,7 @@ def break_glass_review(request, pk):
 def access_report(request, mrn):
     """Who saw or changed this patient's records. `?format=csv` downloads it."""
     user = request.user
-    patient = Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
+    patient = patient_for_access_report(user, mrn)
     if patient is None:
         raise Http404("No such patient")
     form = AccessReportForm({"mrn": mrn, "since": request.GET.get("since", "")})

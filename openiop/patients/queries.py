@@ -105,3 +105,28 @@ def get_visible_patient(user, mrn: str):
     from openiop.patients.models import Patient
 
     return Patient.objects.visible_to(user).filter(mrn=mrn).first()
+
+
+# The two deliberate exceptions to visible_to(user), named so an auditor finds them here.
+
+
+def patient_for_emergency_access(user, mrn: str):
+    """The patient a treating clinician asks emergency access to: by design not yet visible
+    to them, so found within their organization only (HIPAA 164.312(a)(2)(ii))."""
+    from openiop.patients.models import Patient
+    from openiop.patients.rules import can_break_glass
+
+    if not can_break_glass(user):
+        return None
+    return Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
+
+
+def patient_for_access_report(user, mrn: str):
+    """The patient whose access report the privacy officer (or director) reads. The report
+    shows who looked at the record, not the record itself."""
+    from openiop.accounts.enums import PRIVACY_ROLES
+    from openiop.patients.models import Patient
+
+    if user.role not in PRIVACY_ROLES:
+        return None
+    return Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
