@@ -33,6 +33,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Addresses of reverse proxies in front of the app; their X-Forwarded-For names the client.
+OPENIOP_TRUSTED_PROXIES = frozenset(envlist("OPENIOP_TRUSTED_PROXIES", []))
 SITE_NAME = os.environ.get("OPENIOP_SITE_NAME", "OpenIOP")
 
 INSTALLED_APPS = [
@@ -63,15 +65,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the request id and the client's address are known to everything after it.
+    "openiop.audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "openiop.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "openiop.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: an idle sign-out tells the person why they are back at the sign-in page.
+    "openiop.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -181,6 +185,8 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+# allauth passes the username to authenticate() as `username`; read both (see the function).
+AXES_USERNAME_CALLABLE = "openiop.accounts.lockout.username_for_lockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 AXES_VERBOSE = False
@@ -237,6 +243,8 @@ if not DEBUG and not DEMO_MODE and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+OPENIOP_FHIR_MRN_SYSTEM = os.environ.get("OPENIOP_FHIR_MRN_SYSTEM", "urn:openiop:mrn")
+
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
@@ -264,6 +272,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"level": os.environ.get("LOG_LEVEL", "WARNING")},
+        # Not-found warnings carry the URL, and chart URLs carry an MRN: log errors only.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 if TESTING:

@@ -10,4 +10,6 @@ def site(request):
         "DEMO_MODE": settings.DEMO_MODE,
         "CAN_OPEN_CHARTS": role in CHART_ROLES,
         "CAN_REVIEW_PRIVACY": role in PRIVACY_ROLES,
+        "BREAK_GLASS_HOURS": settings.OPENIOP_BREAK_GLASS_HOURS,
+        "LOCKOUT_MINUTES": round(settings.AXES_COOLOFF_TIME * 60),
     }

@@ -57,7 +57,7 @@ class RequireStaffMFAMiddleware:
         if (
             settings.OPENIOP_REQUIRE_STAFF_MFA
             and user.is_authenticated
-            and user.is_clinic_staff
+            and (user.is_clinic_staff or user.is_staff or user.is_superuser)
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not _has_mfa(user)
         ):

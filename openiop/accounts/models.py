@@ -27,6 +27,13 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        # `openiop createsuperuser` asks for no role; a superuser is a system administrator,
+        # and so falls under the staff rules (MFA, idle timeout) from the first sign-in.
+        if self.is_superuser and not self.role:
+            self.role = Role.ADMIN
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         full = self.get_full_name()

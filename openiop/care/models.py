@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from openiop.patients.queries import ClinicalRecordQuerySet
+from openiop.patients.queries import ClinicalRecordQuerySet, PatientDataQuerySet
 from openiop.privacy.labels import LabelledRecord
 
 
@@ -35,7 +35,9 @@ class EpisodeOfCare(LabelledRecord):
     discharge_reason = models.CharField(max_length=20, choices=DischargeReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ClinicalRecordQuerySet.as_manager()
+    # Enrolment (program, dates, care team) is what front desk and billing schedule and bill
+    # by, so it is patient data but not clinical content.
+    objects = PatientDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["-admitted_on", "-id"]

@@ -13,7 +13,7 @@ from openiop.care.models import (
     EpisodeOfCare,
     EpisodeStatus,
 )
-from openiop.patients.models import Patient
+from openiop.patients.models import Coverage, FamilyMember, Patient
 from openiop.patients.rules import CLINICAL, COVERAGE, chart_sections
 from openiop.programs.models import Program
 
@@ -98,7 +98,8 @@ def chart(user, patient: Patient) -> ChartData:
     """Everything the chart page shows about `patient` for `user`, in a fixed number of queries."""
     sections = chart_sections(user)
     episodes = list(
-        EpisodeOfCare.objects.filter(patient=patient)
+        EpisodeOfCare.objects.visible_to(user)
+        .filter(patient=patient)
         .select_related("program", "program__site")
         .prefetch_related(
             Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user"))
@@ -106,9 +107,15 @@ def chart(user, patient: Patient) -> ChartData:
     )
     diagnoses = []
     if CLINICAL in sections:
-        diagnoses = list(Diagnosis.objects.filter(patient=patient).select_related("episode__program"))
-    coverages = list(patient.coverages.all()) if COVERAGE in sections else []
-    family = list(patient.family_members.all()) if CLINICAL in sections else []
+        diagnoses = list(
+            Diagnosis.objects.visible_to(user).filter(patient=patient).select_related("episode__program")
+        )
+    coverages = []
+    if COVERAGE in sections:
+        coverages = list(Coverage.objects.visible_to(user).filter(patient=patient))
+    family = []
+    if CLINICAL in sections:
+        family = list(FamilyMember.objects.visible_to(user).filter(patient=patient))
     return ChartData(
         patient=patient, sections=sections, episodes=episodes, diagnoses=diagnoses,
         coverages=coverages, family_members=family,

@@ -1,5 +1,6 @@
 """Staff screens. Views only read through queries and write through services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -22,6 +23,7 @@ from openiop.clinic.forms import (
 from openiop.patients.queries import (
     get_visible_patient,
     patient_for_access_report,
+    patient_for_denial_audit,
     patient_for_emergency_access,
 )
 from openiop.patients.rules import can_break_glass
@@ -79,7 +81,11 @@ def patient_chart(request, mrn):
 
 def _chart_not_found(request, mrn):
     """The same 404 for "no such patient" and "not yours", so a chart's existence never leaks.
-    Treating clinicians are offered emergency access; whether it exists is checked only then."""
+    Treating clinicians are offered emergency access. A refusal for a real patient is recorded
+    in that patient's access report."""
+    refused = patient_for_denial_audit(request.user, mrn)
+    if refused is not None:
+        audit.record(user=request.user, action=Action.DENIED, patient=refused, detail={"page": "chart"})
     return render(
         request, "clinic/patient_not_found.html",
         {"mrn": mrn, "may_break_glass": can_break_glass(request.user)}, status=404,
@@ -107,7 +113,11 @@ def break_glass(request, mrn):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.warning(request, "Emergency access granted for 24 hours. This access is recorded and will be reviewed.")
+            messages.warning(
+                request,
+                f"Emergency access granted for {settings.OPENIOP_BREAK_GLASS_HOURS} hours. "
+                "This access is recorded and will be reviewed.",
+            )
             return redirect("clinic:patient_chart", mrn=mrn)
     return render(request, "clinic/break_glass.html", {"form": form, "mrn": mrn})
 

@@ -107,7 +107,7 @@ def get_visible_patient(user, mrn: str):
     return Patient.objects.visible_to(user).filter(mrn=mrn).first()
 
 
-# The two deliberate exceptions to visible_to(user), named so an auditor finds them here.
+# The deliberate exceptions to visible_to(user), named so an auditor finds them here.
 
 
 def patient_for_emergency_access(user, mrn: str):
@@ -121,6 +121,16 @@ def patient_for_emergency_access(user, mrn: str):
     return Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
 
 
+def patient_for_denial_audit(user, mrn: str):
+    """The patient a refused chart request named, so the refusal appears in their access
+    report. Never shown to the person refused."""
+    from openiop.patients.models import Patient
+
+    if not user.is_authenticated or not user.organization_id:
+        return None
+    return Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
+
+
 def patient_for_access_report(user, mrn: str):
     """The patient whose access report the privacy officer (or director) reads. The report
     shows who looked at the record, not the record itself."""
@@ -130,3 +140,12 @@ def patient_for_access_report(user, mrn: str):
     if user.role not in PRIVACY_ROLES:
         return None
     return Patient.objects.filter(organization_id=user.organization_id, mrn=mrn).first()
+
+
+def patient_for_command_line(mrn: str):
+    """The patient an operator names on the command line (`openiop fhir export`). Commands run
+    with the database's own access and no signed-in user; the audit trail names the operator
+    (`cli:<os user>`, audit.context.command_context)."""
+    from openiop.patients.models import Patient
+
+    return Patient.objects.filter(mrn__iexact=mrn.strip()).first()

@@ -1,0 +1,170 @@
+"""Export one patient's record as a FHIR R4 `collection` Bundle.
+
+The Bundle is assembled from EXPORT_SECTIONS, an ordered list of functions that each take the
+patient and return that kind of resource for them, in a fixed order. Adding a resource type
+(plans, measures, medications...) is writing its mapper in mappers.py and appending a section.
+
+Where the 42 CFR Part 2 notice goes. FHIR R4 gives a Bundle no narrative, so when any entry is
+a Part 2 record the §2.32 short statement (labels.PART2_SHORT_NOTICE) is carried three ways:
+
+1. in the DS4P `extension-display` (an Annotation) on the Bundle's `meta` and on every Part 2
+   resource's `meta`: the DS4P IG's element for "a marking that should be displayed when the
+   resource is rendered", which DS4P-aware receivers render and keep with each resource;
+2. as the `RedisclosureProhibitionMark` code in each Part 2 resource's `meta.security`, the
+   computable mark whose HL7 definition cites the Part 2 redisclosure notice;
+3. in the narrative (`text`, status `additional`) of the Patient resource, which is always the
+   first entry: generic FHIR viewers show narrative even when they ignore extensions.
+
+Not chosen: an OperationOutcome entry (a collection Bundle gives it no meaning, and it would
+be counted and handled as a record) and a `meta.tag` display (tags are codes, not text).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.html import escape
+
+from openiop.audit import services as audit
+from openiop.audit.models import Action
+from openiop.care.models import Diagnosis, EpisodeOfCare
+from openiop.fhir.mappers import (
+    full_url_of,
+    to_fhir_care_team,
+    to_fhir_condition,
+    to_fhir_coverage,
+    to_fhir_episode_of_care,
+    to_fhir_patient,
+)
+from openiop.fhir.security import bundle_meta, is_part2
+from openiop.patients.models import Coverage, Patient
+from openiop.patients.rules import CLINICAL, CONTACT, COVERAGE, DEMOGRAPHICS, chart_sections
+from openiop.privacy.labels import PART2_SHORT_NOTICE
+
+EXPORT_FORMAT = "fhir-r4-json"
+# An export holds every part of the chart, so only someone who may open all of it may export.
+EXPORTED_SECTIONS = frozenset({DEMOGRAPHICS, CONTACT, COVERAGE, CLINICAL})
+XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
+
+
+# --- sections: each returns the patient's resources of one kind, in a fixed order ---------
+
+
+def patient_section(patient) -> list[dict]:
+    return [to_fhir_patient(patient)]
+
+
+def _episodes(patient):
+    return (
+        EpisodeOfCare.objects.filter(patient=patient)
+        .select_related("patient", "program__organization")
+        .prefetch_related("diagnoses", "care_team__user")
+        .order_by("admitted_on", "id")
+    )
+
+
+def episode_of_care_section(patient) -> list[dict]:
+    return [to_fhir_episode_of_care(episode) for episode in _episodes(patient)]
+
+
+def care_team_section(patient) -> list[dict]:
+    """One CareTeam per episode that has care team members."""
+    return [
+        to_fhir_care_team(episode) for episode in _episodes(patient) if episode.care_team.all()
+    ]
+
+
+def condition_section(patient) -> list[dict]:
+    diagnoses = (
+        Diagnosis.objects.filter(patient=patient)
+        .select_related("patient", "recorded_by")
+        .order_by("recorded_on", "icd10_code", "id")
+    )
+    return [to_fhir_condition(diagnosis) for diagnosis in diagnoses]
+
+
+def coverage_section(patient) -> list[dict]:
+    coverages = Coverage.objects.filter(patient=patient).select_related("patient").order_by(
+        "priority", "id"
+    )
+    return [to_fhir_coverage(coverage) for coverage in coverages]
+
+
+# The Patient comes first (its narrative carries the notice); later parts append here. SUD
+# counseling notes and psychotherapy notes never go in (shared privacy.md §5 item 2).
+EXPORT_SECTIONS = [
+    patient_section,
+    episode_of_care_section,
+    care_team_section,
+    condition_section,
+    coverage_section,
+]
+
+
+# --- the Bundle ------------------------------------------------------------------------------
+
+
+def build_patient_bundle(patient, *, user=None) -> dict:
+    """Return the patient's whole record as a FHIR R4 collection Bundle (a JSON-ready dict).
+
+    `user` is the signed-in person exporting; None for an operator at the command line, whom
+    the audit trail names from `command_context`. A user who may not open every part of the
+    chart is refused (PermissionDenied) rather than sent a silently partial record.
+    A record whose labels cannot be written stops the export (security.SecurityLabelError).
+    Side effects: one `export` audit event (or one `denied` event when refused).
+    """
+    if user is not None:
+        refuse_unless_may_export(user, patient)
+    resources = [resource for section in EXPORT_SECTIONS for resource in section(patient)]
+    if any(is_part2(resource) for resource in resources):
+        (patient_resource,) = [r for r in resources if r["resourceType"] == "Patient"]
+        add_notice_narrative(patient_resource, patient)
+    timestamp = timezone.now().replace(microsecond=0).isoformat()
+    bundle = {
+        "resourceType": "Bundle",
+        "meta": bundle_meta(resources, last_updated=timestamp),
+        "type": "collection",
+        "timestamp": timestamp,
+        "entry": [
+            {"fullUrl": full_url_of(resource), "resource": resource} for resource in resources
+        ],
+    }
+    audit.record_export(
+        user=user, patient=patient, export_format=EXPORT_FORMAT, resource_count=len(resources)
+    )
+    return bundle
+
+
+def bundle_contains_part2(bundle: dict) -> bool:
+    return any(is_part2(entry["resource"]) for entry in bundle["entry"])
+
+
+def add_notice_narrative(patient_resource: dict, patient) -> None:
+    """Put the §2.32 statement, then who the record is about, in the Patient's narrative."""
+    summary = f"{patient.legal_name}, MRN {patient.mrn}, born {patient.date_of_birth.isoformat()}"
+    # `text` goes right after `meta`, where FHIR's JSON puts it and a reader looks first.
+    head = ("resourceType", "id", "meta")
+    rest = {key: patient_resource.pop(key) for key in list(patient_resource) if key not in head}
+    patient_resource["text"] = {
+        # `additional`: the notice is not one of the Patient's own elements.
+        "status": "additional",
+        "div": (
+            f'<div xmlns="{XHTML_NAMESPACE}"><p><b>{escape(PART2_SHORT_NOTICE)}</b></p>'
+            f"<p>{escape(summary)}</p></div>"
+        ),
+    }
+    patient_resource.update(rest)
+
+
+def refuse_unless_may_export(user, patient) -> None:
+    """Refuse (and audit) an export by someone who cannot see the patient or every chart part."""
+    visible = Patient.objects.visible_to(user).filter(pk=patient.pk).exists()
+    missing = EXPORTED_SECTIONS - chart_sections(user)
+    if visible and not missing:
+        return
+    audit.record(user=user, action=Action.DENIED, patient=patient, detail={"format": EXPORT_FORMAT})
+    if not visible:
+        raise PermissionDenied("You cannot see this patient's record.")
+    raise PermissionDenied(
+        "Exporting a whole record needs access to every part of the chart; your role cannot "
+        f"see: {', '.join(sorted(missing))}."
+    )
+
