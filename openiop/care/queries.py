@@ -61,11 +61,11 @@ def program_census(user):
     current_and_visible = Q(episodes__status__in=CURRENT_STATUSES) & Q(
         episodes__patient_id__in=visible
     )
-    return (
-        Program.objects.filter(organization_id=user.organization_id, active=True)
-        .annotate(current=Count("episodes", filter=current_and_visible))
-        .order_by("name")
-    )
+    programs = Program.objects.filter(organization_id=user.organization_id, active=True)
+    if user.treats_patients:
+        # A count of 0 for a program they cannot see would read as "empty": show only theirs.
+        programs = programs.filter(pk__in=user.programs.values("pk"))
+    return programs.annotate(current=Count("episodes", filter=current_and_visible)).order_by("name")
 
 
 def treats_patient(user, patient) -> bool:

@@ -102,3 +102,17 @@ def test_the_timeline_hides_diagnoses_from_front_desk(client, front_desk, patien
     html = client.get(chart_url(patient_record)).text
     assert "Admitted to" in html
     assert "Diagnosis recorded" not in html
+
+
+def test_the_census_shows_a_clinician_only_their_programs(client, clinician, patient_record):
+    client.force_login(clinician)
+    html = client.get("/clinic/").text
+    assert "Adult substance-use IOP" in html
+    assert "Adult mental-health IOP" not in html
+
+
+def test_the_census_shows_the_director_every_program(client, director, patient_record):
+    client.force_login(director)
+    html = client.get("/clinic/").text
+    assert "Adult substance-use IOP" in html
+    assert "Adult mental-health IOP" in html
