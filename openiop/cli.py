@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) >= 2 and argv[1] == "demo":
         # Demo mode must be on before settings load (it relaxes SECRET_KEY and MFA).
         os.environ.setdefault("OPENIOP_DEMO", "1")
+        data_dir = _option_value(argv, "--data-dir")
+        if data_dir:
+            # Settings read OPENIOP_DATA_DIR at import, so it must be set before Django loads.
+            os.environ["OPENIOP_DATA_DIR"] = os.path.abspath(data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openiop.settings")
     from openiop.lib.env import SettingError
 
@@ -28,6 +32,16 @@ def main(argv: list[str] | None = None) -> None:
     except SettingError as error:
         sys.stderr.write(f"openiop: configuration error: {error}\n")
         sys.exit(2)
+
+
+def _option_value(argv: list[str], name: str) -> str | None:
+    """Return the value of `name VALUE` or `name=VALUE` in argv, if given."""
+    for index, arg in enumerate(argv):
+        if arg == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 if __name__ == "__main__":

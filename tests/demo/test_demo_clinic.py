@@ -1,0 +1,166 @@
+"""The demo clinic the loader builds: logins, census, labels and the audit trail.
+
+The clinic is built once per class (setUpTestData) and each test runs in a savepoint, which
+keeps this module fast while every test sees the whole clinic.
+"""
+
+import datetime as dt
+
+from django.test import TestCase
+from django.utils import timezone
+
+from openiop.accounts.enums import Role
+from openiop.accounts.models import User
+from openiop.audit.models import Action, AuditEvent
+from openiop.care.models import CareTeamRole, Diagnosis, EpisodeOfCare, EpisodeStatus
+from openiop.demo import data, loader
+from openiop.patients.models import Coverage, Patient
+from openiop.programs.models import Organization
+
+EXPECTED_LOGINS = {
+    "director": Role.DIRECTOR,
+    "therapist": Role.CLINICIAN,
+    "mhtherapist": Role.CLINICIAN,
+    "prescriber": Role.PRESCRIBER,
+    "intake": Role.INTAKE,
+    "frontdesk": Role.FRONT_DESK,
+    "billing": Role.BILLING,
+    "privacy": Role.PRIVACY,
+    "admin": Role.ADMIN,
+    "patient": Role.PATIENT,
+    "family": Role.FAMILY,
+}
+KNOWN_CODES = {
+    code
+    for pool in (
+        data.SUBSTANCE_USE_DIAGNOSES, data.MENTAL_HEALTH_DIAGNOSES,
+        data.SECONDARY_DIAGNOSES, data.ADOLESCENT_DIAGNOSES,
+    )
+    for code, _ in pool
+}
+
+
+def program_codes(username: str) -> set[str]:
+    return set(User.objects.get(username=username).programs.values_list("code", flat=True))
+
+
+def age_today(patient) -> int:
+    return loader.age_on(patient.date_of_birth, timezone.localdate())
+
+
+class DemoClinicTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.summary = loader.build_demo_clinic(with_passwords=True)
+
+    def test_it_builds_the_demo_clinic_with_every_login(self):
+        users = {user.username: user for user in User.objects.all()}
+        for username, role in EXPECTED_LOGINS.items():
+            assert users[username].role == role, username
+            assert users[username].check_password(loader.DEMO_PASSWORD), username
+        assert users["admin"].is_staff and users["admin"].is_superuser
+        assert not users["director"].is_staff
+        organization = Organization.objects.get()
+        assert all(user.organization == organization for user in users.values())
+        assert {login.username for login in loader.demo_logins()} >= set(EXPECTED_LOGINS)
+
+    def test_it_gives_clinicians_and_prescribers_their_programs(self):
+        assert program_codes("therapist") == {"sud-evening"}
+        assert program_codes("mhtherapist") == {"mh-morning"}
+        assert program_codes("prescriber") == {"sud-evening", "mh-morning", "cod-afternoon"}
+
+    def test_it_summarizes_the_census_in_one_sentence(self):
+        summary = self.summary
+        assert (summary.sites, summary.programs) == (2, 4)
+        assert summary.current_patients == sum(loader.DEMO_CURRENT_PATIENTS.values())
+        assert summary.discharged_patients == sum(loader.DEMO_DISCHARGED_PATIENTS.values())
+        assert summary.sentence().startswith("Demo clinic ready: 2 sites, 4 programs, 60 current")
+
+    def test_it_does_not_build_the_clinic_twice(self):
+        patients, users = Patient.objects.count(), User.objects.count()
+        again = loader.build_demo_clinic(with_passwords=True)
+        assert again.already_built
+        assert (Patient.objects.count(), User.objects.count()) == (patients, users)
+        assert Organization.objects.count() == 1
+
+    def test_it_gives_the_patient_login_the_therapist_and_a_family_member_who_sees_them(self):
+        patient = User.objects.get(username="patient").patient
+        episode = patient.episodes.get(status=EpisodeStatus.ACTIVE)
+        assert episode.program.code == "sud-evening"
+        primary = episode.care_team.get(role=CareTeamRole.PRIMARY_CLINICIAN)
+        assert primary.user.username == "therapist"
+        family = User.objects.get(username="family")
+        assert list(Patient.objects.visible_to(family)) == [patient]
+        assert list(Patient.objects.visible_to(User.objects.get(username="patient"))) == [patient]
+
+    def test_it_labels_substance_use_records_part2_and_others_not(self):
+        for patient in Patient.objects.select_related("program_of_origin"):
+            assert patient.is_part2 == patient.program_of_origin.is_part2, patient.mrn
+        for model in (EpisodeOfCare, Diagnosis, Coverage):
+            for record in model.objects.select_related("program_of_origin"):
+                assert record.is_part2 == record.program_of_origin.is_part2, record
+        sud_patients = Patient.objects.filter(program_of_origin__code="sud-evening")
+        assert sud_patients.exists()
+        assert all(p.security_labels[:2] == ["R", "42CFRPart2"] for p in sud_patients)
+
+    def test_it_keeps_substance_use_patients_out_of_the_mental_health_caseload(self):
+        mh_therapist = User.objects.get(username="mhtherapist")
+        visible = Patient.objects.visible_to(mh_therapist)
+        assert visible.exists()
+        assert not any(patient.is_part2 for patient in visible)
+        therapist = User.objects.get(username="therapist")
+        assert Patient.objects.visible_to(therapist).filter(
+            program_of_origin__code="sud-evening"
+        ).count() == Patient.objects.filter(program_of_origin__code="sud-evening").count()
+
+    def test_it_gives_every_current_patient_diagnoses_coverage_and_a_care_team(self):
+        current = EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE).select_related(
+            "program", "patient"
+        )
+        today = timezone.localdate()
+        for episode in current:
+            assert episode.diagnoses.filter(is_primary=True).count() == 1
+            assert set(episode.diagnoses.values_list("icd10_code", flat=True)) <= KNOWN_CODES
+            roles = set(episode.care_team.values_list("role", flat=True))
+            assert roles == {CareTeamRole.PRIMARY_CLINICIAN, CareTeamRole.PRESCRIBER}
+            assert episode.patient.coverages.exists()
+            assert today - dt.timedelta(days=75) <= episode.admitted_on < today
+            if episode.program.kind == "adolescent":
+                assert 13 <= age_today(episode.patient) <= 17
+            else:
+                assert age_today(episode.patient) >= 18
+
+    def test_it_discharges_the_past_patients_with_a_reason(self):
+        finished = EpisodeOfCare.objects.filter(status=EpisodeStatus.FINISHED)
+        assert finished.count() >= sum(loader.DEMO_DISCHARGED_PATIENTS.values())
+        for episode in finished:
+            assert episode.discharge_reason
+            assert episode.admitted_on <= episode.discharged_on <= timezone.localdate()
+            assert not episode.care_team.filter(end_date__isnull=True).exists()
+
+    def test_it_writes_patient_records_through_the_services_and_audits_them(self):
+        created = AuditEvent.objects.filter(action=Action.CREATE, object_type="patients.patient")
+        assert created.count() == Patient.objects.count()
+        assert all(event.path == "openiop demo" for event in created)
+        assert all(event.username.startswith("cli:") for event in created)
+
+    def test_it_speaks_to_some_patients_in_spanish_with_an_interpreter(self):
+        assert Patient.objects.filter(language="Spanish").exists()
+        assert Patient.objects.filter(interpreter_needed=True).exists()
+        assert Patient.objects.exclude(preferred_name="").exists()
+        assert Patient.objects.exclude(pronouns="").exists()
+
+
+def test_it_draws_medicare_ids_in_the_mbi_layout():
+    from random import Random
+
+    mbi = loader.synthetic_mbi(Random(1))
+    assert len(mbi) == 11
+    assert mbi[0] in "123456789" and mbi[3].isdigit() and mbi[9:].isdigit()
+    assert not set(mbi) & set("SLOIBZ")
+
+
+def test_it_moves_weekend_admissions_back_to_friday():
+    saturday = dt.date(2026, 11, 21)
+    assert loader.weekday_on_or_before(saturday) == dt.date(2026, 11, 20)
+    assert loader.weekday_on_or_before(dt.date(2026, 11, 18)) == dt.date(2026, 11, 18)
