@@ -30,3 +30,13 @@ def test_it_sends_a_password_reset_email(client, clinician, mailoutbox):
 def test_it_signs_in_with_the_right_password(client, clinician):
     response = client.post("/accounts/login/", {"login": "clinician", "password": TEST_PASSWORD})
     assert response.status_code == 302
+
+
+def test_it_lists_every_demo_login_in_demo_mode(client, settings):
+    from openiop.demo import data
+
+    settings.DEMO_MODE = True
+    html = client.get("/accounts/login/").text
+    for spec in data.STAFF:
+        assert spec.username in html
+    assert "family" in html

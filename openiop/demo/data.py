@@ -122,7 +122,7 @@ class StaffSpec:
 STAFF = [
     StaffSpec(
         "director", Role.DIRECTOR, "Renata", "Okafor", "PsyD", (),
-        "every patient of the organization: census, charts with clinical content, billing",
+        "every patient of the organization: census, charts with clinical content, privacy reviews",
     ),
     StaffSpec(
         "therapist", Role.CLINICIAN, "Marcus", "Bell", "LCADC", ("sud",),
@@ -131,7 +131,7 @@ STAFF = [
     ),
     StaffSpec(
         "mhtherapist", Role.CLINICIAN, "Priya", "Natarajan", "LCSW", ("mh",),
-        "the adult mental-health program; no substance-use records",
+        "the adult mental-health program only, not the Part 2 substance-use programs",
         primary_for=("mh",),
     ),
     StaffSpec(
@@ -149,11 +149,11 @@ STAFF = [
     ),
     StaffSpec(
         "billing", Role.BILLING, "Howard", "Liu", "CPC", (),
-        "every patient's demographics, insurance and billing; no clinical content",
+        "every patient's demographics and insurance; no clinical content",
     ),
     StaffSpec(
         "privacy", Role.PRIVACY, "Grace", "Adeyemi", "CHPC", (),
-        "access reports, break-the-glass reviews and the audit trail (no charts)",
+        "emergency-access reviews and each patient's access report (no charts)",
     ),
     StaffSpec(
         "admin", Role.ADMIN, "Sam", "Novak", "", (),
@@ -181,7 +181,7 @@ STAFF = [
     ),
     StaffSpec(
         "nurse", Role.PRESCRIBER, "Colleen", "Brennan", "RN", ("sud", "cod"),
-        "the substance-use and co-occurring programs (nursing, drug screens)",
+        "the substance-use and co-occurring programs (nursing)",
     ),
 ]
 

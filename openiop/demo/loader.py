@@ -269,10 +269,17 @@ def build_portal_logins(ctx: ClinicContext) -> None:
         last_name=patient.legal_last_name,
     )
     episode = patient.episodes.get(status=EpisodeStatus.ACTIVE)
+    spouse_name = f"{spouse_first} {patient.legal_last_name}"
+    spouse_phone = fictional_phone(ctx)
     patients.add_family_member(
         actor=None, patient=patient, user=family_user,
-        name=f"{spouse_first} {patient.legal_last_name}", relationship=Relationship.SPOUSE,
-        phone=fictional_phone(ctx), portal_consent_on=episode.admitted_on + dt.timedelta(days=2),
+        name=spouse_name, relationship=Relationship.SPOUSE,
+        phone=spouse_phone, portal_consent_on=episode.admitted_on + dt.timedelta(days=2),
+    )
+    # The spouse with the family login is also the emergency contact, as a reader would expect.
+    patients.update_patient_details(
+        actor=None, patient=patient, emergency_contact_name=spouse_name,
+        emergency_contact_relationship=Relationship.SPOUSE, emergency_contact_phone=spouse_phone,
     )
     ctx.staff[family_user.username] = family_user
 

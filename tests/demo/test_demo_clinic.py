@@ -93,6 +93,12 @@ class DemoClinicTests(TestCase):
         assert list(Patient.objects.visible_to(family)) == [patient]
         assert list(Patient.objects.visible_to(User.objects.get(username="patient"))) == [patient]
 
+    def test_it_makes_the_family_login_the_patients_emergency_contact(self):
+        patient = User.objects.get(username="patient").patient
+        family = User.objects.get(username="family").family_link
+        assert patient.emergency_contact_name == family.name
+        assert patient.emergency_contact_phone == family.phone
+
     def test_it_labels_substance_use_records_part2_and_others_not(self):
         for patient in Patient.objects.select_related("program_of_origin"):
             assert patient.is_part2 == patient.program_of_origin.is_part2, patient.mrn
