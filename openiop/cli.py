@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> None:
     except SettingError as error:
         sys.stderr.write(f"openiop: configuration error: {error}\n")
         sys.exit(2)
+    except BrokenPipeError:
+        # The reader went away (`openiop audit report ... | head`): stop quietly, as Unix
+        # tools do, instead of printing a traceback. Python's docs recommend this dance.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 def _option_value(argv: list[str], name: str) -> str | None:

@@ -142,3 +142,13 @@ def test_the_two_words_audit_report_run_the_audit_report_command(monkeypatch):
     cli.main(["openiop", "audit", "report", "--patient", "M1", "--format", "csv"])
 
     assert received == [["openiop", "audit_report", "--patient", "M1", "--format", "csv"]]
+
+
+def test_it_finds_the_patient_whatever_the_case_of_the_mrn(patient_record):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("audit_report", "--patient", patient_record.mrn.lower(), stdout=out)
+    assert f"Access report for MRN {patient_record.mrn}" in out.getvalue()

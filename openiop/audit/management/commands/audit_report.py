@@ -15,6 +15,7 @@ from openiop.audit import queries, services
 from openiop.audit.context import command_context
 from openiop.audit.models import Action, AuditEvent
 from openiop.patients.models import Patient
+from openiop.patients.queries import patient_for_command_line
 
 FORMATS = ("text", "csv")
 COLUMN_GAP = "  "
@@ -61,7 +62,7 @@ def refuse_unmigrated_database() -> None:
 
 def find_patient(mrn: str) -> Patient:
     mrn = mrn.strip()
-    patient = Patient.objects.filter(mrn=mrn).first()
+    patient = patient_for_command_line(mrn)
     if patient is None:
         raise CommandError(
             f"--patient: no patient has MRN {mrn!r}; check the MRN on the patient's chart."
