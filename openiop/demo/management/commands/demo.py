@@ -13,10 +13,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connections
 
 from openiop.demo import loader
+from openiop.lib.commands import PlainErrorCommand
 from openiop.lib.env import envbool
 
 HOST = "127.0.0.1"
@@ -24,10 +25,15 @@ HOST = "127.0.0.1"
 REFUSED = 2
 
 
-class Command(BaseCommand):
+class Command(PlainErrorCommand):
     help = (
         "Build a demo clinic with synthetic patients in a SQLite database, print every demo "
         "login and serve it on http://127.0.0.1:8000 (never use it for real patients)."
+    )
+    failure_summary = "the demo failed"
+    failure_advice = (
+        "Run `openiop demo --verbose` to see the traceback, or `openiop demo --reset` "
+        "to start again from an empty database."
     )
 
     def add_arguments(self, parser):
@@ -53,20 +59,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-no-debug", action="store_true", help="Allow the demo with DEBUG=0."
         )
-
-    def handle(self, *args, **options):
-        try:
-            self.run(options)
-        except CommandError:
-            raise
-        except Exception as error:
-            if options["verbose"]:
-                raise
-            raise CommandError(
-                f"the demo failed: {type(error).__name__}: {error}. "
-                "Run `openiop demo --verbose` to see the traceback, or `openiop demo --reset` "
-                "to start again from an empty database."
-            ) from error
 
     def run(self, options) -> None:
         refuse_unsafe_modes(options)

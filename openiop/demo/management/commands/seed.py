@@ -7,20 +7,26 @@ production would give them.
 
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from openiop.demo import data, loader
+from openiop.lib.commands import PlainErrorCommand
 from openiop.programs.models import Organization
 
 REFUSED = 2
 
 
-class Command(BaseCommand):
+class Command(PlainErrorCommand):
     help = (
         "Add N synthetic patients admitted over the past year (a share discharged) to the demo "
         "organization, creating it first in an empty database. Synthetic people only."
+    )
+    failure_summary = "seeding failed"
+    failure_advice = (
+        "Patients already written stay (each chunk is one transaction). "
+        "Run with --verbose to see the traceback."
     )
 
     def add_arguments(self, parser):
@@ -39,19 +45,6 @@ class Command(BaseCommand):
             "per CPU core, at most 4, on PostgreSQL and 1 on SQLite).",
         )
         parser.add_argument("--verbose", action="store_true", help="Show tracebacks.")
-
-    def handle(self, *args, **options):
-        try:
-            self.run(options)
-        except CommandError:
-            raise
-        except Exception as error:
-            if options["verbose"]:
-                raise
-            raise CommandError(
-                f"seeding failed: {type(error).__name__}: {error}. Patients already written "
-                "stay (each chunk is one transaction). Run with --verbose to see the traceback."
-            ) from error
 
     def run(self, options) -> None:
         patients = options["patients"]
