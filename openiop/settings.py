@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "openiop.patients",
     "openiop.care",
     "openiop.privacy",
+    "openiop.intake",
+    "openiop.worklist",
     "openiop.demo",
     # audience apps: screens
     "openiop.public",

@@ -1,0 +1,77 @@
+"""Reads of referrals. Every query over referrals goes through `visible_to(user)`."""
+
+from django.db import models
+from django.db.models import Q
+
+from openiop.accounts.enums import Role
+from openiop.patients.rules import CLINICAL, chart_sections
+
+# Roles that work the whole referral pipeline of their organization.
+PIPELINE_ROLES = frozenset({Role.DIRECTOR, Role.INTAKE, Role.FRONT_DESK, Role.BILLING})
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Intake, front desk, billing and the director see the organization's referrals;
+        clinicians and prescribers see those for their programs; nobody else sees any."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.role in PIPELINE_ROLES:
+            return self.filter(organization_id=user.organization_id)
+        if user.treats_patients:
+            return self.filter(organization_id=user.organization_id, program__in=user.programs.all())
+        return self.none()
+
+    def search(self, query: str):
+        query = (query or "").strip()
+        result = self
+        for word in query.replace(",", " ").split():
+            result = result.filter(
+                Q(last_name__icontains=word) | Q(first_name__icontains=word)
+                | Q(preferred_name__icontains=word) | Q(phone__icontains=word)
+            )
+        return result
+
+
+class ReferralRecordQuerySet(models.QuerySet):
+    """Screenings and assessments: clinical content of a referral."""
+
+    def visible_to(self, user):
+        from openiop.intake.models import Referral
+
+        if CLINICAL not in chart_sections(user):
+            return self.none()
+        visible = Referral.objects.visible_to(user).values("pk")
+        return self.filter(Q(referral__in=visible))
+
+
+def get_visible_referral(user, pk: int):
+    from openiop.intake.models import Referral
+
+    return Referral.objects.visible_to(user).filter(pk=pk).first()
+
+
+def possible_duplicates(referral):
+    """Existing patients and open referrals that may be the same person: same date of birth
+    and last name, or the same phone number. Shown to intake before creating a new record."""
+    from openiop.intake.enums import OPEN_STAGES
+    from openiop.intake.models import Referral
+    from openiop.patients.models import Patient
+
+    person = Q(pk__in=[])
+    if referral.date_of_birth and referral.last_name:
+        person |= Q(date_of_birth=referral.date_of_birth, legal_last_name__iexact=referral.last_name)
+    if referral.phone:
+        person |= Q(phone=referral.phone)
+    patients = Patient.objects.filter(organization_id=referral.organization_id).filter(person)
+    same_referral = Q(pk__in=[])
+    if referral.date_of_birth and referral.last_name:
+        same_referral |= Q(date_of_birth=referral.date_of_birth, last_name__iexact=referral.last_name)
+    if referral.phone:
+        same_referral |= Q(phone=referral.phone)
+    referrals = (
+        Referral.objects.filter(organization_id=referral.organization_id, stage__in=OPEN_STAGES)
+        .filter(same_referral)
+        .exclude(pk=referral.pk)
+    )
+    return list(patients[:10]), list(referrals[:10])
