@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from openiop.clinic import views
+from openiop.clinic import admission_urls, assessment_urls, referral_urls, views
 
 app_name = "clinic"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("privacy/access-report/", views.access_report_lookup, name="access_report_lookup"),
     path("privacy/access-report/<str:mrn>/", views.access_report, name="access_report"),
     path("privacy/emergency-access/<int:pk>/", views.break_glass_review, name="break_glass_review"),
+    # Intake and admission (issue 3): each area keeps its own URL module and views module.
+    path("", include(referral_urls)),
+    path("", include(assessment_urls)),
+    path("", include(admission_urls)),
 ]

@@ -29,6 +29,7 @@ from openiop.patients.queries import (
 from openiop.patients.rules import can_break_glass
 from openiop.privacy import queries as privacy_queries
 from openiop.privacy import services as privacy
+from openiop.worklist.models import Task
 
 PAGE_SIZE = 50
 
@@ -45,6 +46,10 @@ def home(request):
         context["census"] = list(care_queries.program_census(user))
     if user.role in PRIVACY_ROLES:
         context["unreviewed_break_glass"] = privacy_queries.break_glass_review_list(user).count()
+    # Urgent safety alerts and other open tasks stay on the home page until acted on.
+    context["open_tasks"] = list(
+        Task.objects.open().for_user(user).select_related("patient", "referral")[:50]
+    )
     return render(request, "clinic/home.html", context)
 
 

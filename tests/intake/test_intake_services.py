@@ -188,3 +188,14 @@ def test_it_finds_possible_duplicates_among_patients_and_open_referrals(referral
         phone=patient_record.phone,
     )
     assert possible_duplicates(same_phone)[0] == [patient_record]
+
+
+def test_the_safety_alert_stays_on_the_clinicians_home_page(client, referral, clinician):
+    services.record_screening(
+        actor=clinician, referral=referral, presenting_problems="x", suicidal_thoughts="yes",
+        suicide_plan_or_intent="yes", recent_suicide_attempt="no", violence_risk="no",
+    )
+    client.force_login(clinician)
+    html = client.get("/clinic/").text
+    assert "Needs your attention" in html
+    assert "Safety: screening of Casey Morrow answered yes" in html
