@@ -144,11 +144,11 @@ def test_it_names_a_missing_required_consent(assessed_referral, intake, clinicia
 
 def test_medicare_admission_needs_and_records_the_physician_certification(assessed_referral, intake, clinician, clinic):
     services.verify_insurance(actor=intake, referral=assessed_referral, insurance_kind="medicare", payer_name="Medicare")
-    arguments = dict(
-        actor=intake, referral=assessed_referral, program=clinic["sud"], admitted_on=dt.date(2026, 11, 2),
-        planned_weekly_hours=9, primary_clinician=clinician, consents=REQUIRED_CONSENTS,
-        diagnoses=[{"icd10_code": "F10.20", "description": "Alcohol dependence", "is_primary": True}],
-    )
+    arguments = {
+        "actor": intake, "referral": assessed_referral, "program": clinic["sud"], "admitted_on": dt.date(2026, 11, 2),
+        "planned_weekly_hours": 9, "primary_clinician": clinician, "consents": REQUIRED_CONSENTS,
+        "diagnoses": [{"icd10_code": "F10.20", "description": "Alcohol dependence", "is_primary": True}],
+    }
     with pytest.raises(ValidationError) as error:
         services.admit_referral(**arguments)
     assert "medicare_certification" in error.value.message_dict
@@ -181,7 +181,7 @@ def test_it_finds_possible_duplicates_among_patients_and_open_referrals(referral
         actor=None, organization=clinic["organization"], first_name="Casey", last_name="Morrow",
         date_of_birth=dt.date(1985, 2, 3), phone="555-0199",
     )
-    patients, referrals = possible_duplicates(twin)
+    _patients, referrals = possible_duplicates(twin)
     assert referrals == [referral]
     same_phone = services.create_referral(
         actor=None, organization=clinic["organization"], first_name="Q", last_name="R",
