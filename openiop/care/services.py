@@ -27,6 +27,7 @@ def admit_patient(
     *, actor, patient, program, admitted_on: dt.date, level_of_care: str = "iop",
     planned_weekly_hours=None, hours_override_reason: str = "",
     expected_length_of_stay_days: int | None = None, referral=None, level_reason: str = "",
+    level_decided_by=None,
 ) -> EpisodeOfCare:
     """Open an episode of care in `program`, labelled for that program (Part 2 or not).
 
@@ -49,16 +50,17 @@ def admit_patient(
     episode.full_clean()
     episode.save()
     audit.record(user=actor, action=Action.CREATE, patient=patient, obj=episode)
-    if getattr(actor, "is_authenticated", False):
-        _record_level(actor=actor, episode=episode, changed_on=admitted_on, from_level="",
-                      to_level=level_of_care, reason=level_reason or "Admission")
+    clinician = level_decided_by or (actor if getattr(actor, "is_authenticated", False) else None)
+    if clinician is not None:
+        _record_level(actor=actor, clinician=clinician, episode=episode, changed_on=admitted_on,
+                      from_level="", to_level=level_of_care, reason=level_reason or "Admission")
     return episode
 
 
-def _record_level(*, actor, episode, changed_on, from_level, to_level, reason) -> LevelOfCareChange:
+def _record_level(*, actor, episode, changed_on, from_level, to_level, reason, clinician=None) -> LevelOfCareChange:
     change = LevelOfCareChange(
         episode=episode, patient=episode.patient, changed_on=changed_on, from_level=from_level,
-        to_level=to_level, reason=reason, clinician=actor,
+        to_level=to_level, reason=reason, clinician=clinician or actor,
     )
     change.label_for_program(episode.program)
     change.full_clean()

@@ -58,6 +58,8 @@ READMISSION_SHARE = 0.08
 SEED_PROGRAM_WEIGHTS = {"sud": 35, "mh": 30, "cod": 20, "adolescent": 15}
 SEED_PATIENTS_PER_EXTRA_CLINICIAN = 500
 SEED_HISTORY_DAYS = 365
+# Expected lengths of stay set at admission, in days (6 to 12 weeks).
+EXPECTED_STAYS_DAYS = (42, 56, 56, 70, 84)
 
 Report = Callable[[str], None]
 
@@ -284,6 +286,14 @@ def build_portal_logins(ctx: ClinicContext) -> None:
     ctx.staff[family_user.username] = family_user
 
 
+def build_referrals(ctx: ClinicContext) -> None:
+    """The intake pipeline: referrals in every stage, admitted, waitlisted and closed ones
+    (openiop/demo/referrals.py)."""
+    from openiop.demo.referrals import build_referral_pipeline
+
+    build_referral_pipeline(ctx)
+
+
 STEPS: list[Callable[[ClinicContext], None]] = [
     build_organization,
     build_rooms,
@@ -291,6 +301,7 @@ STEPS: list[Callable[[ClinicContext], None]] = [
     build_current_patients,
     build_discharged_patients,
     build_portal_logins,
+    build_referrals,
 ]
 # What `openiop seed` needs before it can add patients to an empty database.
 CLINIC_STEPS = [build_organization, build_rooms, build_staff]
@@ -442,7 +453,8 @@ def enroll_synthetic_patient(
     patient = patients.register_patient(
         actor=None, organization=ctx.organization, program=program, **fields
     )
-    for coverage in synthetic_coverages(ctx, spec, patient, admitted_on=admitted_on, guardian=guardian):
+    coverages = synthetic_coverages(ctx, spec, patient, admitted_on=admitted_on, guardian=guardian)
+    for coverage in coverages:
         patients.add_coverage(actor=None, patient=patient, program=program, **coverage)
     if guardian:
         patients.add_family_member(
@@ -450,25 +462,37 @@ def enroll_synthetic_patient(
             phone=fields["emergency_contact_phone"],
         )
     episode = admit_with_care_team(ctx, patient, spec, admitted_on=admitted_on, primary=primary)
+    discharged_on = None
     if discharge is not None:
         discharged_on, reason = discharge
         if discharged_on is None:
             discharged_on = admitted_on + dt.timedelta(days=length_of_stay_days(ctx, reason))
+        discharged_on = min(discharged_on, ctx.today)
+    if any(coverage["kind"] == CoverageKind.MEDICARE for coverage in coverages):
+        certify_for_medicare(ctx, episode, until=discharged_on or ctx.today)
+    if discharge is not None:
         care.discharge_patient(
-            actor=None, episode=episode, discharged_on=min(discharged_on, ctx.today), reason=reason
+            actor=None, episode=episode, discharged_on=discharged_on, reason=reason
         )
     ctx.patients_written += 1
     return patient
 
 
 def readmit(ctx: ClinicContext, patient: Patient, spec: data.ProgramSpec, *, admitted_on: dt.date):
-    return admit_with_care_team(ctx, patient, spec, admitted_on=admitted_on)
+    episode = admit_with_care_team(ctx, patient, spec, admitted_on=admitted_on)
+    if patient.coverages.filter(kind=CoverageKind.MEDICARE).exists():
+        certify_for_medicare(ctx, episode, until=ctx.today)
+    return episode
 
 
 def admit_with_care_team(ctx, patient, spec, *, admitted_on: dt.date, primary: User | None = None):
     """Open an episode with diagnoses, a primary clinician and a prescriber."""
     program = ctx.programs[spec.key]
-    episode = care.admit_patient(actor=None, patient=patient, program=program, admitted_on=admitted_on)
+    episode = care.admit_patient(
+        actor=None, patient=patient, program=program, admitted_on=admitted_on,
+        level_of_care="iop", planned_weekly_hours=planned_weekly_hours(ctx, spec),
+        expected_length_of_stay_days=expected_stay_days(ctx),
+    )
     for index, (code, description) in enumerate(synthetic_diagnoses(ctx, spec)):
         care.add_diagnosis(
             actor=None, episode=episode, icd10_code=code, description=description,
@@ -489,6 +513,36 @@ def admit_with_care_team(ctx, patient, spec, *, admitted_on: dt.date, primary: U
     return episode
 
 
+def planned_weekly_hours(ctx: ClinicContext, spec: data.ProgramSpec) -> int:
+    """The track's group hours, often plus a weekly individual session, within the band."""
+    hours = spec.track_hours + (1 if ctx.rng.random() < 0.5 else 0)
+    return max(spec.min_weekly_hours, min(hours, spec.max_weekly_hours))
+
+
+def expected_stay_days(ctx: ClinicContext) -> int:
+    return ctx.rng.choice(EXPECTED_STAYS_DAYS)
+
+
+def certify_for_medicare(ctx: ClinicContext, episode, *, until: dt.date) -> None:
+    """Medicare covers IOP on a physician's certification, renewed every 60 days: certify at
+    admission and recertify shortly before each due date that fell before `until`. Recorded by
+    the intake coordinator (nobody when the clinic has none)."""
+    recorder = ctx.staff.get("intake")
+    if recorder is None:
+        return
+    certified_on, recertification = episode.admitted_on, False
+    while True:
+        certification = care.record_medicare_certification(
+            actor=recorder, episode=episode, certified_on=certified_on,
+            physician_name=data.CERTIFYING_PHYSICIAN, needs_at_least_nine_hours=True,
+            is_recertification=recertification,
+        )
+        next_on = certification.recertification_due_on - dt.timedelta(days=ctx.rng.randint(1, 5))
+        if next_on > until:
+            return
+        certified_on, recertification = next_on, True
+
+
 def synthetic_person(
     ctx: ClinicContext,
     spec: data.ProgramSpec,
@@ -497,10 +551,14 @@ def synthetic_person(
     current: bool,
     ages: tuple[int, int] | None = None,
     language: tuple[str, bool] | None = None,
+    gender_identity: str = "",
 ) -> dict:
-    """Return Patient fields for a made-up person who fits the program (plus `_guardian`)."""
+    """Return Patient fields for a made-up person who fits the program (plus `_guardian`).
+
+    `gender_identity` (e.g. "Man") when the story needs one, else drawn from data.GENDERS."""
     rng = ctx.rng
-    sex, gender, pronouns = weighted_choice(rng, [(g[:3], g[3]) for g in data.GENDERS])
+    genders = [g for g in data.GENDERS if g[1] == gender_identity] if gender_identity else data.GENDERS
+    sex, gender, pronouns = weighted_choice(rng, [(g[:3], g[3]) for g in genders])
     spoken, interpreter = language or pick_language(rng)
     fake = ctx.fake_for(LOCALE_BY_LANGUAGE[spoken])
     feminine = gender in ("Woman", "Transgender woman") or (gender == "Non-binary" and rng.random() < 0.5)

@@ -20,21 +20,25 @@ be counted and handled as a record) and a `meta.tag` display (tags are codes, no
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.html import escape
 
 from openiop.audit import services as audit
 from openiop.audit.models import Action
-from openiop.care.models import Diagnosis, EpisodeOfCare
+from openiop.care.models import AdmissionConsent, Diagnosis, EpisodeOfCare, LevelOfCareChange
 from openiop.fhir.mappers import (
     full_url_of,
     to_fhir_care_team,
     to_fhir_condition,
+    to_fhir_consent,
     to_fhir_coverage,
     to_fhir_episode_of_care,
+    to_fhir_level_of_care_assessment,
     to_fhir_patient,
 )
 from openiop.fhir.security import bundle_meta, is_part2
+from openiop.intake.models import LevelOfCareAssessment
 from openiop.patients.models import Coverage, Patient
 from openiop.patients.rules import CLINICAL, CONTACT, COVERAGE, DEMOGRAPHICS, chart_sections
 from openiop.privacy.labels import PART2_SHORT_NOTICE
@@ -62,7 +66,12 @@ def _episodes(patient):
 
 
 def episode_of_care_section(patient) -> list[dict]:
-    return [to_fhir_episode_of_care(episode) for episode in _episodes(patient)]
+    # One query for every episode's level changes and who recorded them, however many.
+    level_changes = Prefetch(
+        "level_changes", queryset=LevelOfCareChange.objects.select_related("clinician")
+    )
+    episodes = _episodes(patient).prefetch_related(level_changes)
+    return [to_fhir_episode_of_care(episode) for episode in episodes]
 
 
 def care_team_section(patient) -> list[dict]:
@@ -88,6 +97,30 @@ def coverage_section(patient) -> list[dict]:
     return [to_fhir_coverage(coverage) for coverage in coverages]
 
 
+def level_of_care_assessment_section(patient) -> list[dict]:
+    """Each signed level-of-care assessment about the patient (made for them as a patient, or
+    for the referral that became them), oldest first, as a panel Observation and its members."""
+    assessments = (
+        LevelOfCareAssessment.objects.filter(Q(patient=patient) | Q(referral__patient=patient))
+        .select_related("patient", "referral__patient", "signed_by")
+        .order_by("signed_at", "id")
+    )
+    return [
+        resource for assessment in assessments
+        for resource in to_fhir_level_of_care_assessment(assessment)
+    ]
+
+
+def consent_section(patient) -> list[dict]:
+    """The consents signed at admission, episode by episode."""
+    consents = (
+        AdmissionConsent.objects.filter(patient=patient)
+        .select_related("patient", "episode__program__organization")
+        .order_by("episode__admitted_on", "episode_id", "kind", "id")
+    )
+    return [to_fhir_consent(consent) for consent in consents]
+
+
 # The Patient comes first (its narrative carries the notice); later parts append here. SUD
 # counseling notes and psychotherapy notes never go in (shared privacy.md §5 item 2).
 EXPORT_SECTIONS = [
@@ -96,6 +129,8 @@ EXPORT_SECTIONS = [
     care_team_section,
     condition_section,
     coverage_section,
+    level_of_care_assessment_section,
+    consent_section,
 ]
 
 

@@ -11,10 +11,11 @@ import uuid
 
 from django.conf import settings
 
-from openiop.care.models import EpisodeStatus
+from openiop.care.models import ConsentKind, EpisodeStatus
 from openiop.fhir.security import SecurityLabelError, record_meta
+from openiop.intake.levels import CARE_LEVEL_CHOICES, FRAMEWORKS
 from openiop.patients.enums import ContactMethod, CoverageKind
-from openiop.privacy.labels import merge_labels
+from openiop.privacy.labels import ACT_CODE_SYSTEM, LABEL_DISPLAY, merge_labels
 
 DEFAULT_MRN_SYSTEM = "urn:openiop:mrn"
 ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -27,6 +28,14 @@ GENDER_IDENTITY_URL = "http://hl7.org/fhir/StructureDefinition/patient-genderIde
 PRONOUNS_URL = "http://hl7.org/fhir/StructureDefinition/individual-pronouns"
 INTERPRETER_REQUIRED_URL = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 US_CORE_BIRTH_SEX_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+# OpenIOP's own extensions and code systems. They are logical names (urn:), which R4 allows for
+# Extension.url; their definitions are in docs/fhir.md. No published StructureDefinition yet.
+PLANNED_WEEKLY_HOURS_URL = "urn:openiop:fhir:extension:planned-weekly-hours"
+EXPECTED_LENGTH_OF_STAY_URL = "urn:openiop:fhir:extension:expected-length-of-stay"
+LEVEL_OF_CARE_HISTORY_URL = "urn:openiop:fhir:extension:level-of-care-history"
+CARE_LEVEL_SYSTEM = "urn:openiop:level-of-care"
+CARE_LEVEL_NAMES = dict(CARE_LEVEL_CHOICES)
+UCUM_SYSTEM = "http://unitsofmeasure.org"
 
 
 # --- references ------------------------------------------------------------------------------
@@ -39,16 +48,21 @@ def mrn_system() -> str:
     return getattr(settings, "OPENIOP_FHIR_MRN_SYSTEM", DEFAULT_MRN_SYSTEM)
 
 
-def resource_id(resource_type: str, record) -> str:
+def resource_id(resource_type: str, record, *, key: str | None = None) -> str:
     """A stable id for `record` as `resource_type`: the same record gets the same id in every
     export, so a receiver can recognise it again. Unique across installations only when each
-    sets its own MRN system (with the default, two installations make the same ids)."""
-    name = f"{mrn_system()}|{resource_type}/{record.pk}"
+    sets its own MRN system (with the default, two installations make the same ids).
+
+    `key` names the record instead of its primary key, for resource types that several kinds
+    of record map to (an Observation from an assessment is not the Observation of a measure
+    with the same database id) or that one record maps to several times (one Observation per
+    rated dimension)."""
+    name = f"{mrn_system()}|{resource_type}/{record.pk if key is None else key}"
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
-def full_url(resource_type: str, record) -> str:
-    return f"urn:uuid:{resource_id(resource_type, record)}"
+def full_url(resource_type: str, record, *, key: str | None = None) -> str:
+    return f"urn:uuid:{resource_id(resource_type, record, key=key)}"
 
 
 def full_url_of(resource: dict) -> str:
@@ -56,9 +70,9 @@ def full_url_of(resource: dict) -> str:
     return f"urn:uuid:{resource['id']}"
 
 
-def reference(resource_type: str, record) -> dict:
+def reference(resource_type: str, record, *, key: str | None = None) -> dict:
     """A reference to a resource that is in the same Bundle (resolves by fullUrl)."""
-    return {"reference": full_url(resource_type, record), "type": resource_type}
+    return {"reference": full_url(resource_type, record, key=key), "type": resource_type}
 
 
 def organization_reference(organization) -> dict:
@@ -87,13 +101,15 @@ def period(start, end) -> dict:
     return result
 
 
-def new_resource(resource_type: str, record, labels) -> dict:
+def new_resource(resource_type: str, record, labels, *, key: str | None = None) -> dict:
     """The common head of every resource: type, id and labelled meta."""
     try:
         meta = record_meta(labels)
     except SecurityLabelError as error:
         raise SecurityLabelError(f"{record._meta.label_lower} {record.pk}: {error}") from error
-    return {"resourceType": resource_type, "id": resource_id(resource_type, record), "meta": meta}
+    return {
+        "resourceType": resource_type, "id": resource_id(resource_type, record, key=key), "meta": meta,
+    }
 
 
 # --- Patient ---------------------------------------------------------------------------------
@@ -237,12 +253,19 @@ def to_fhir_episode_of_care(episode) -> dict:
     CareTeam when it has members (care_team_members(episode))."""
     program = episode.program
     resource = new_resource("EpisodeOfCare", episode, episode.security_labels)
+    if extensions := episode_extensions(episode):
+        resource["extension"] = extensions
     # EpisodeStatus values are the FHIR EpisodeOfCare.status codes (care/models.py).
     resource["status"] = episode.status
-    resource["type"] = [{
-        "coding": [coding(PROGRAM_KIND_SYSTEM, program.kind, program.get_kind_display())],
-        "text": program.name,
-    }]
+    # The kind of program, then the level of care the patient is at now (the history of
+    # levels is in the level-of-care-history extension).
+    resource["type"] = [
+        {
+            "coding": [coding(PROGRAM_KIND_SYSTEM, program.kind, program.get_kind_display())],
+            "text": program.name,
+        },
+        care_level_concept(episode.level_of_care),
+    ]
     if diagnoses := ranked_diagnoses(episode):
         resource["diagnosis"] = [
             {"condition": reference("Condition", diagnosis), "rank": rank}
@@ -254,6 +277,53 @@ def to_fhir_episode_of_care(episode) -> dict:
     if care_team_members(episode):
         resource["team"] = [reference("CareTeam", episode)]
     return resource
+
+
+def care_level_concept(level: str) -> dict:
+    display = CARE_LEVEL_NAMES.get(level, level)
+    return {"coding": [coding(CARE_LEVEL_SYSTEM, level, display)], "text": display}
+
+
+def episode_extensions(episode) -> list[dict]:
+    """Planned hours a week, expected length of stay and the level-of-care history."""
+    extensions = []
+    if episode.planned_weekly_hours is not None:
+        extensions.append({"url": PLANNED_WEEKLY_HOURS_URL, "valueQuantity": {
+            "value": plain_number(episode.planned_weekly_hours), "unit": "hours per week",
+            "system": UCUM_SYSTEM, "code": "h/wk",
+        }})
+    if episode.expected_length_of_stay_days is not None:
+        extensions.append({"url": EXPECTED_LENGTH_OF_STAY_URL, "valueDuration": {
+            "value": episode.expected_length_of_stay_days, "unit": "days",
+            "system": UCUM_SYSTEM, "code": "d",
+        }})
+    extensions.extend(level_of_care_history(episode))
+    return extensions
+
+
+def level_of_care_history(episode) -> list[dict]:
+    """One extension per level the episode has been at, oldest first: the level, the period
+    it lasted (open while current), the clinical reason and the clinician who recorded it."""
+    changes = sorted(episode.level_changes.all(), key=lambda c: (c.changed_on, c.pk))
+    history = []
+    for index, change in enumerate(changes):
+        following = changes[index + 1] if index + 1 < len(changes) else None
+        end = following.changed_on if following else episode.discharged_on
+        parts = [
+            {"url": "level", "valueCoding": coding(
+                CARE_LEVEL_SYSTEM, change.to_level, CARE_LEVEL_NAMES.get(change.to_level, change.to_level)
+            )},
+            {"url": "period", "valuePeriod": period(change.changed_on, end)},
+            {"url": "reason", "valueString": change.reason},
+            {"url": "clinician", "valueReference": practitioner_reference(change.clinician)},
+        ]
+        history.append({"url": LEVEL_OF_CARE_HISTORY_URL, "extension": parts})
+    return history
+
+
+def plain_number(value):
+    """A Decimal as JSON can carry it: an int when whole, else a float."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def ranked_diagnoses(episode) -> list:
@@ -408,3 +478,220 @@ def payor_reference(coverage) -> dict:
     if coverage.kind == CoverageKind.SELF_PAY:
         return reference("Patient", coverage.patient)
     return {"type": "Organization", "display": coverage.payer_name}
+
+
+# --- Observation: the level-of-care assessment -----------------------------------------------
+
+OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+ASSESSMENT_SYSTEM = "urn:openiop:level-of-care-assessment"
+ASSESSMENT_ITEM_SYSTEM = "urn:openiop:level-of-care-assessment-item"
+# Only the frameworks' names: criteria text, anchors and decision tables are licensed and are
+# not in OpenIOP (openiop/intake/levels.py).
+ASSESSMENT_TITLES = {
+    "asam3": "ASAM 3rd edition level-of-care assessment",
+    "asam4": "ASAM 4th edition level-of-care assessment",
+    "locus": "LOCUS level-of-care assessment",
+}
+ASSESSMENT_ITEMS = {
+    "recommended-level": "Recommended level of care",
+    "actual-level": "Level of care decided",
+    "variance-reason": "Reason the level decided differs from the level recommended",
+    "locus-composite": "LOCUS composite score",
+}
+
+
+def assessment_key(assessment, dimension: str | None = None) -> str:
+    key = f"level-of-care-assessment-{assessment.pk}"
+    return f"{key}-{dimension}" if dimension else key
+
+
+def assessment_patient(assessment):
+    """The patient an assessment is about: its own, or its referral's once admitted."""
+    if assessment.patient is not None:
+        return assessment.patient
+    return assessment.referral.patient if assessment.referral is not None else None
+
+
+def framework_level_system(framework: str) -> str:
+    return f"urn:openiop:{framework}-level"
+
+
+def framework_dimension_system(framework: str) -> str:
+    return f"urn:openiop:{framework}-dimension"
+
+
+def to_fhir_level_of_care_assessment(assessment) -> list[dict]:
+    """Map a signed level-of-care assessment to an Observation set: one panel Observation
+    with the recommended and decided levels (and the reason for any difference, and the LOCUS
+    composite) as components and `hasMember` pointing to one Observation per dimension, which
+    carries the clinician's rating and rationale. Panel first, then dimensions in order."""
+    spec = FRAMEWORKS[assessment.framework]
+    dimensions = [
+        dimension for dimension in spec.dimensions
+        if rating_entry(assessment, dimension.key) is not None
+    ]
+    panel = assessment_observation(assessment, key=assessment_key(assessment))
+    title = ASSESSMENT_TITLES.get(spec.key, f"{spec.name} level-of-care assessment")
+    panel["code"] = {"coding": [coding(ASSESSMENT_SYSTEM, spec.key, spec.name)], "text": title}
+    add_subject_time_and_signer(panel, assessment)
+    if assessment.escalations:
+        panel["note"] = [
+            {"text": f"Shown to the clinician at signing: {escalation['message']}"}
+            for escalation in assessment.escalations
+        ]
+    if dimensions:
+        panel["hasMember"] = [
+            reference("Observation", assessment, key=assessment_key(assessment, dimension.key))
+            for dimension in dimensions
+        ]
+    panel["component"] = assessment_components(assessment, spec)
+    members = [dimension_observation(assessment, spec, dimension) for dimension in dimensions]
+    return [panel, *members]
+
+
+def rating_entry(assessment, key: str) -> dict | None:
+    """The clinician's entry for one dimension, if one was made (rating or rationale)."""
+    entry = (assessment.ratings or {}).get(key)
+    if not entry or (entry.get("rating") is None and not str(entry.get("rationale", "")).strip()):
+        return None
+    return entry
+
+
+def assessment_observation(assessment, *, key: str) -> dict:
+    resource = new_resource("Observation", assessment, assessment.security_labels, key=key)
+    resource["status"] = "final"
+    resource["category"] = [{"coding": [coding(OBSERVATION_CATEGORY_SYSTEM, "survey", "Survey")]}]
+    return resource
+
+
+def add_subject_time_and_signer(resource: dict, assessment) -> None:
+    """Subject, time and signer, in FHIR's element order after `code`."""
+    signed_at = assessment.signed_at.isoformat(timespec="seconds")
+    # The export maps only assessments about a patient; one of a referral not (yet) admitted
+    # has no Patient to point to.
+    if (patient := assessment_patient(assessment)) is not None:
+        resource["subject"] = reference("Patient", patient)
+    resource["effectiveDateTime"] = signed_at
+    resource["issued"] = signed_at
+    resource["performer"] = [practitioner_reference(assessment.signed_by)]
+
+
+def assessment_components(assessment, spec) -> list[dict]:
+    components = [
+        assessment_component("recommended-level", {
+            "valueCodeableConcept": framework_level_concept(spec, assessment.recommended_level),
+        }),
+        assessment_component("actual-level", {
+            "valueCodeableConcept": framework_level_concept(spec, assessment.actual_level),
+        }),
+    ]
+    if assessment.variance_reason:
+        components.append(
+            assessment_component("variance-reason", {"valueString": assessment.variance_reason})
+        )
+    if assessment.locus_composite is not None:
+        components.append(
+            assessment_component("locus-composite", {"valueInteger": assessment.locus_composite})
+        )
+    return components
+
+
+def assessment_component(code: str, value: dict) -> dict:
+    display = ASSESSMENT_ITEMS[code]
+    return {"code": {"coding": [coding(ASSESSMENT_ITEM_SYSTEM, code, display)], "text": display}, **value}
+
+
+def framework_level_concept(spec, code: str) -> dict:
+    level = spec.level(code)
+    name = level.name if level else code
+    return {
+        "coding": [coding(framework_level_system(spec.key), code, name)],
+        "text": f"{code} {name}",
+    }
+
+
+def dimension_observation(assessment, spec, dimension) -> dict:
+    entry = rating_entry(assessment, dimension.key)
+    resource = assessment_observation(assessment, key=assessment_key(assessment, dimension.key))
+    resource["code"] = {
+        "coding": [coding(framework_dimension_system(spec.key), dimension.key, dimension.name)],
+        "text": dimension.name,
+    }
+    add_subject_time_and_signer(resource, assessment)
+    if entry.get("rating") is not None:
+        resource["valueInteger"] = entry["rating"]
+    else:
+        # ASAM 4th edition dimension 6 informs the choice of program and carries no rating.
+        resource["dataAbsentReason"] = {"coding": [coding(
+            DATA_ABSENT_REASON_SYSTEM, "not-applicable", "Not Applicable"
+        )]}
+    if rationale := str(entry.get("rationale", "")).strip():
+        resource["note"] = [{"text": rationale}]
+    return resource
+
+
+# --- Consent: what was signed at admission ---------------------------------------------------
+
+CONSENT_SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentcategorycodes"
+LOINC_SYSTEM = "http://loinc.org"
+PART2_REGULATION_URL = "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2"
+HIPAA_NOTICE_REGULATION_URL = (
+    "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-164/subpart-E/section-164.520"
+)
+# Consent kind -> (scope code, scope display). Notices and family access are about privacy;
+# treatment, telehealth and the financial agreement are about the treatment given.
+CONSENT_SCOPES = {
+    ConsentKind.TREATMENT: ("treatment", "Treatment"),
+    ConsentKind.TELEHEALTH: ("treatment", "Treatment"),
+    ConsentKind.FINANCIAL: ("treatment", "Treatment"),
+    ConsentKind.PART2_NOTICE: ("patient-privacy", "Privacy Consent"),
+    ConsentKind.PRIVACY_NOTICE: ("patient-privacy", "Privacy Consent"),
+    ConsentKind.FAMILY_PORTAL: ("patient-privacy", "Privacy Consent"),
+}
+# Notices are acknowledged, not agreed to: they permit nothing, so they get no provision.
+PERMITTING_CONSENTS = {
+    ConsentKind.TREATMENT, ConsentKind.TELEHEALTH, ConsentKind.FINANCIAL, ConsentKind.FAMILY_PORTAL,
+}
+
+
+def admission_consent_key(consent) -> str:
+    return f"admission-consent-{consent.pk}"
+
+
+def to_fhir_consent(consent) -> dict:
+    """Map a consent signed at admission: what it was, when, for which organization. The
+    signed form itself is not in OpenIOP yet, so there is no `source`."""
+    organization = consent.episode.program.organization
+    label = consent.get_kind_display()
+    resource = new_resource(
+        "Consent", consent, consent.security_labels, key=admission_consent_key(consent)
+    )
+    resource["status"] = "active"
+    resource["scope"] = {"coding": [coding(CONSENT_SCOPE_SYSTEM, *CONSENT_SCOPES[consent.kind])]}
+    if consent.kind == ConsentKind.PRIVACY_NOTICE:
+        category = {"coding": [coding(
+            CONSENT_CATEGORY_SYSTEM, "npp", "Notice of Privacy Practices"
+        )], "text": label}
+    else:
+        # LOINC 59284-0, the patient consent document code the R4 examples use.
+        category = {"coding": [{"system": LOINC_SYSTEM, "code": "59284-0"}], "text": label}
+    resource["category"] = [category]
+    resource["patient"] = reference("Patient", consent.patient)
+    resource["dateTime"] = consent.signed_on.isoformat()
+    resource["organization"] = [organization_reference(organization)]
+    # R4 requires a policy or a policy rule (invariant ppc-1).
+    if consent.kind == ConsentKind.PART2_NOTICE:
+        resource["policy"] = [{"uri": PART2_REGULATION_URL}]
+        resource["policyRule"] = {"coding": [coding(
+            ACT_CODE_SYSTEM, "42CFRPart2", LABEL_DISPLAY["42CFRPart2"]
+        )]}
+    elif consent.kind == ConsentKind.PRIVACY_NOTICE:
+        resource["policy"] = [{"uri": HIPAA_NOTICE_REGULATION_URL}]
+        resource["policyRule"] = {"text": "HIPAA notice of privacy practices (45 CFR 164.520)"}
+    else:
+        resource["policyRule"] = {"text": f"{organization.name}: {label}"}
+    if consent.kind in PERMITTING_CONSENTS:
+        resource["provision"] = {"type": "permit", "period": period(consent.signed_on, None)}
+    return resource

@@ -175,8 +175,14 @@ def close_referral(*, actor, referral: Referral, reason: str, note: str = "") ->
 
 
 @transaction.atomic
-def add_referral_note(*, actor, referral: Referral, note: str, next_follow_up_on=None) -> ReferralEvent:
-    """Log a contact attempt or note, optionally setting the next follow-up date."""
+def add_referral_note(
+    *, actor, referral: Referral, note: str, next_follow_up_on=None, reached: bool = False
+) -> ReferralEvent:
+    """Log a contact attempt or note, optionally setting the next follow-up date.
+
+    `reached` says the person was actually spoken to; only then does the first-contact time
+    (time-to-first-contact metric) start counting. A missed call is a note, not a contact.
+    """
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Write what happened."})
@@ -186,7 +192,7 @@ def add_referral_note(*, actor, referral: Referral, note: str, next_follow_up_on
     if next_follow_up_on is not None:
         referral.next_follow_up_on = next_follow_up_on
         fields.append("next_follow_up_on")
-    if referral.first_contact_at is None:
+    if reached and referral.first_contact_at is None:
         referral.first_contact_at = timezone.now()
         fields.append("first_contact_at")
     _touch(referral, fields)
@@ -457,6 +463,9 @@ def admit_referral(
         expected_length_of_stay_days=expected_length_of_stay_days, referral=referral,
         level_reason=f"Admission after {assessment.get_framework_display()} assessment "
                      f"(level {assessment.actual_level})",
+        # The level was decided by the clinician who signed the assessment, not by whoever
+        # enters the admission (often the intake coordinator).
+        level_decided_by=assessment.signed_by,
     )
     for diagnosis in diagnoses:
         care.add_diagnosis(actor=actor, episode=episode, recorded_on=admitted_on, **diagnosis)

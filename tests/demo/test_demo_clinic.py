@@ -71,16 +71,20 @@ class DemoClinicTests(TestCase):
 
     def test_it_summarizes_the_census_in_one_sentence(self):
         summary = self.summary
+        admitted_referrals = sum(1 for spec in data.REFERRALS if spec.stage == "admitted")
         assert (summary.sites, summary.programs) == (2, 4)
-        assert summary.current_patients == sum(loader.DEMO_CURRENT_PATIENTS.values())
+        assert summary.current_patients == sum(loader.DEMO_CURRENT_PATIENTS.values()) + admitted_referrals
         assert summary.discharged_patients == sum(loader.DEMO_DISCHARGED_PATIENTS.values())
-        assert summary.sentence().startswith("Demo clinic ready: 2 sites, 4 programs, 60 current")
+        assert summary.sentence().startswith("Demo clinic ready: 2 sites, 4 programs, 64 current")
 
     def test_it_does_not_build_the_clinic_twice(self):
-        patients, users = Patient.objects.count(), User.objects.count()
+        from openiop.intake.models import Referral
+
+        patients, users, referrals = Patient.objects.count(), User.objects.count(), Referral.objects.count()
         again = loader.build_demo_clinic(with_passwords=True)
         assert again.already_built
         assert (Patient.objects.count(), User.objects.count()) == (patients, users)
+        assert Referral.objects.count() == referrals == len(data.REFERRALS)
         assert Organization.objects.count() == 1
 
     def test_it_gives_the_patient_login_the_therapist_and_a_family_member_who_sees_them(self):
@@ -129,6 +133,10 @@ class DemoClinicTests(TestCase):
             assert set(episode.diagnoses.values_list("icd10_code", flat=True)) <= KNOWN_CODES
             roles = set(episode.care_team.values_list("role", flat=True))
             assert roles == {CareTeamRole.PRIMARY_CLINICIAN, CareTeamRole.PRESCRIBER}
+            program = episode.program
+            assert program.min_weekly_hours <= episode.planned_weekly_hours <= program.max_weekly_hours
+            assert episode.expected_length_of_stay_days in loader.EXPECTED_STAYS_DAYS
+            assert episode.level_of_care in ("iop", "op")
             assert episode.patient.coverages.exists()
             assert today - dt.timedelta(days=75) <= episode.admitted_on < today
             if episode.program.kind == "adolescent":
@@ -148,7 +156,14 @@ class DemoClinicTests(TestCase):
         created = AuditEvent.objects.filter(action=Action.CREATE, object_type="patients.patient")
         assert created.count() == Patient.objects.count()
         assert all(event.path == "openiop demo" for event in created)
-        assert all(event.username.startswith("cli:") for event in created)
+        # The loader registers patients as the command; a referral admitted through the
+        # pipeline is registered by the clinician who admits them, as in the clinic.
+        from_referrals = set(Patient.objects.filter(referrals__isnull=False).values_list("pk", flat=True))
+        for event in created:
+            if event.patient_id in from_referrals:
+                assert event.user.role == Role.CLINICIAN, event.username
+            else:
+                assert event.username.startswith("cli:"), event.username
 
     def test_it_speaks_to_some_patients_in_spanish_with_an_interpreter(self):
         assert Patient.objects.filter(language="Spanish").exists()

@@ -4,6 +4,18 @@ fhir.resources checks structure, cardinality and datatypes (not value-set bindin
 that care about a code also assert it directly.
 """
 
+from openiop.privacy.labels import ACT_CODE_SYSTEM, CONFIDENTIALITY_SYSTEM
+
+# What every entry made from a Part 2 record carries in meta.security (code -> system).
+PART2_ENTRY_LABELS = {
+    "R": CONFIDENTIALITY_SYSTEM,
+    "42CFRPart2": ACT_CODE_SYSTEM,
+    "SUD": ACT_CODE_SYSTEM,
+    "ETH": ACT_CODE_SYSTEM,
+    "NORDSCLCD": ACT_CODE_SYSTEM,
+    "RedisclosureProhibitionMark": ACT_CODE_SYSTEM,
+}
+
 
 def validate_resource(resource: dict):
     """Validate one resource with its fhir.resources R4B model and return the model."""

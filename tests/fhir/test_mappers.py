@@ -127,9 +127,12 @@ def test_it_maps_the_episode_with_status_type_period_and_organization(clinic, pa
     validate_resource(resource)
     assert resource["status"] == "finished"
     assert resource["period"] == {"start": "2026-10-01", "end": "2026-11-20"}
-    (episode_type,) = resource["type"]
+    episode_type, level = resource["type"]
     assert episode_type["coding"][0]["code"] == "sud"
     assert episode_type["text"] == "Adult substance-use IOP"
+    assert level["coding"] == [{
+        "system": "urn:openiop:level-of-care", "code": "iop", "display": "Intensive outpatient (IOP)",
+    }]
     assert resource["managingOrganization"] == {
         "type": "Organization", "display": clinic["organization"].name,
     }

@@ -11,18 +11,16 @@ from openiop.privacy.labels import (
     PART2_SHORT_NOTICE,
     SEC_LABEL_BASIS_URL,
 )
-from tests.fhir.fhir_helpers import resources, security, the, validate_bundle
+from tests.fhir.fhir_helpers import (
+    PART2_ENTRY_LABELS,
+    resources,
+    security,
+    the,
+    validate_bundle,
+)
 
 pytestmark = pytest.mark.django_db
 
-PART2_ENTRY_LABELS = {
-    "R": CONFIDENTIALITY_SYSTEM,
-    "42CFRPart2": ACT_CODE_SYSTEM,
-    "SUD": ACT_CODE_SYSTEM,
-    "ETH": ACT_CODE_SYSTEM,
-    "NORDSCLCD": ACT_CODE_SYSTEM,
-    "RedisclosureProhibitionMark": ACT_CODE_SYSTEM,
-}
 
 
 def test_it_labels_every_part2_entry_with_the_redisclosure_refrain(patient_record):

@@ -199,3 +199,21 @@ def test_the_safety_alert_stays_on_the_clinicians_home_page(client, referral, cl
     html = client.get("/clinic/").text
     assert "Needs your attention" in html
     assert "Safety: screening of Casey Morrow answered yes" in html
+
+
+def test_the_admission_level_is_credited_to_the_clinician_who_decided_it(assessed_referral, intake, clinician, clinic):
+    episode = services.admit_referral(
+        actor=intake, referral=assessed_referral, program=clinic["sud"], admitted_on=dt.date(2026, 11, 2),
+        planned_weekly_hours=9, primary_clinician=clinician, consents=REQUIRED_CONSENTS,
+        diagnoses=[{"icd10_code": "F10.20", "description": "Alcohol dependence", "is_primary": True}],
+    )
+    assert episode.level_changes.get().clinician == clinician
+
+
+def test_a_missed_call_is_not_a_first_contact(referral, intake):
+    services.add_referral_note(actor=intake, referral=referral, note="No answer; no voicemail per preference")
+    referral.refresh_from_db()
+    assert referral.first_contact_at is None
+    services.add_referral_note(actor=intake, referral=referral, note="Spoke with Casey", reached=True)
+    referral.refresh_from_db()
+    assert referral.first_contact_at is not None
