@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from openiop.accounts.enums import CHART_ROLES, PRIVACY_ROLES, TREATING_ROLES, Role
@@ -44,6 +45,14 @@ def home(request):
         context["caseload"] = caseload
     if user.role in (Role.DIRECTOR, *TREATING_ROLES):
         context["census"] = list(care_queries.program_census(user))
+    if user.role in (Role.DIRECTOR, *TREATING_ROLES):
+        # Medicare recertifications due within 14 days or overdue: the director's for every
+        # patient, a clinician's for the patients on their care teams.
+        due = list(care_queries.recertifications_due(user))
+        audit.record_many(user=user, action=Action.LIST, patients=[c.patient for c in due],
+                          detail={"list": "recertifications due"})
+        context["recertifications_due"] = due
+        context["today"] = timezone.localdate()
     if user.role in PRIVACY_ROLES:
         context["unreviewed_break_glass"] = privacy_queries.break_glass_review_list(user).count()
     # Urgent safety alerts and other open tasks stay on the home page until acted on.

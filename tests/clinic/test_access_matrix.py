@@ -32,7 +32,22 @@ SEES_PATIENT_RECORD = {
     "family_user": True,
     "anonymous": False,
 }
-PATIENT_PARAMETERS = {"mrn", "pk"}
+# Can this persona see `referral_record` (a referral to the substance-use program)?
+SEES_REFERRAL = {
+    "clinician": True,
+    "outsider": False,
+    "director": True,
+    "front_desk": True,
+    "intake": True,
+    "biller": True,
+    "privacy_officer": False,
+    "admin_user": False,
+    "patient_user": False,
+    "other_patient_user": False,
+    "family_user": False,
+    "anonymous": False,
+}
+PATIENT_PARAMETERS = {"mrn", "pk", "referral_id"}
 
 
 def walk(patterns, prefix=""):
@@ -80,7 +95,13 @@ def url_arguments(patient_record, outsider):
     # tests the ordinary rule. The review page still has an access to show.
     access.expires_at = access.started_at - dt.timedelta(seconds=1)
     access.save()
-    return {"mrn": patient_record.mrn, "pk": access.pk}
+    from openiop.intake import services as intake
+
+    referral = intake.create_referral(
+        actor=None, organization=patient_record.organization, program=patient_record.program_of_origin,
+        first_name="Casey", last_name="Morrow", phone="555-0142",
+    )
+    return {"mrn": patient_record.mrn, "pk": access.pk, "referral_id": referral.pk}
 
 
 def build_url(route: str, pattern: URLPattern, arguments) -> str:
@@ -105,7 +126,8 @@ def test_patient_data_urls_admit_only_the_allowed_personas(
         url = build_url(route, pattern, url_arguments)
         response = client.get(url)
         role_allowed = user is not None and user.role in view.allowed_roles
-        patient_allowed = role_allowed and (not view.needs_visibility or SEES_PATIENT_RECORD[persona_name])
+        sees = SEES_REFERRAL if "referral_id" in pattern.pattern.converters else SEES_PATIENT_RECORD
+        patient_allowed = role_allowed and (not view.needs_visibility or sees[persona_name])
         if user is None:
             ok = response.status_code == 302 and "/accounts/login/" in response["Location"]
         elif patient_allowed:
