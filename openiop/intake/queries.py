@@ -75,3 +75,34 @@ def possible_duplicates(referral):
         .exclude(pk=referral.pk)
     )
     return list(patients[:10]), list(referrals[:10])
+
+
+# A referral untouched this long at an open stage is stale: someone is waiting for a call back.
+STALE_AFTER_DAYS = 2
+
+
+def board(user, *, query: str = "", program_id: int | None = None):
+    """Open referrals the user may see, grouped by stage, oldest action first within a stage."""
+    from openiop.intake.enums import OPEN_STAGES
+    from openiop.intake.models import Referral
+
+    referrals = (
+        Referral.objects.visible_to(user).filter(stage__in=OPEN_STAGES).search(query)
+        .select_related("program").order_by("last_action_at", "id")
+    )
+    if program_id:
+        referrals = referrals.filter(program_id=program_id)
+    grouped = {stage: [] for stage in OPEN_STAGES}
+    for referral in referrals:
+        grouped[referral.stage].append(referral)
+    return grouped
+
+
+def recently_closed(user, limit: int = 20):
+    from openiop.intake.enums import Stage
+    from openiop.intake.models import Referral
+
+    return list(
+        Referral.objects.visible_to(user).filter(stage__in=(Stage.CLOSED, Stage.ADMITTED))
+        .select_related("program").order_by("-last_action_at", "-id")[:limit]
+    )
