@@ -72,6 +72,7 @@ def referral_board(request):
         "columns": columns, "closed": closed, "query": query, "program_id": program_id,
         "programs": user.organization.programs.filter(active=True) if user.organization else [],
         "may_edit": user.role in REFERRAL_EDITORS,
+        "may_see_metrics": user.role in (Role.DIRECTOR, Role.INTAKE),
     })
 
 
@@ -236,3 +237,26 @@ def waitlist(request, referral_id):
             messages.success(request, "Added to the waitlist.")
             return _back(referral)
     return render(request, "clinic/referrals/detail.html", _detail_context(request, referral, waitlist_form=form), status=400)
+
+
+@shows_patient_data(roles=REFERRAL_ROLES, needs_visibility=False)
+def referral_waitlist(request):
+    grouped = queries.waitlist(request.user)
+    _record_list(request.user, [r for rows in grouped.values() for r in rows])
+    today = timezone.localdate()
+    return render(request, "clinic/referrals/waitlist.html", {
+        "groups": [(program, [(r, (today - r.waitlisted_on).days) for r in rows]) for program, rows in grouped.items()],
+    })
+
+
+@shows_patient_data(roles=(Role.DIRECTOR, Role.INTAKE), needs_visibility=False)
+def referral_metrics(request):
+    """Counts and medians only: no person is shown, so nothing here is audited per patient."""
+    try:
+        days = max(7, min(int(request.GET.get("days", 90)), 730))
+    except ValueError:
+        days = 90
+    since = timezone.localdate() - dt.timedelta(days=days)
+    return render(request, "clinic/referrals/metrics.html", {
+        "metrics": queries.pipeline_metrics(request.user, since=since), "days": days, "since": since,
+    })

@@ -106,3 +106,59 @@ def recently_closed(user, limit: int = 20):
         Referral.objects.visible_to(user).filter(stage__in=(Stage.CLOSED, Stage.ADMITTED))
         .select_related("program").order_by("-last_action_at", "-id")[:limit]
     )
+
+
+def waitlist(user):
+    """Waitlisted referrals the user may see, by program, earliest expected start first."""
+    from openiop.intake.enums import Stage
+    from openiop.intake.models import Referral
+
+    rows = (
+        Referral.objects.visible_to(user)
+        .filter(stage=Stage.ASSESSED, expected_start_on__isnull=False)
+        .select_related("program").order_by("program__name", "expected_start_on", "id")
+    )
+    grouped: dict = {}
+    for referral in rows:
+        grouped.setdefault(referral.program, []).append(referral)
+    return grouped
+
+
+def pipeline_metrics(user, *, since):
+    """Time from inquiry to first contact, assessment and admission (median days), and
+    conversion by referral source, for referrals received since `since`. One query."""
+    import statistics
+
+    from openiop.intake.enums import CloseReason, Source, Stage
+    from openiop.intake.models import Referral
+
+    rows = list(
+        Referral.objects.visible_to(user).filter(created_at__date__gte=since).values(
+            "source", "stage", "close_reason", "created_at", "first_contact_at", "assessed_at", "admitted_at",
+        )
+    )
+
+    def median_days(field):
+        days = [(row[field] - row["created_at"]).total_seconds() / 86400 for row in rows if row[field]]
+        return {"count": len(days), "median": round(statistics.median(days), 1) if days else None}
+
+    by_source = []
+    for source in Source:
+        mine = [row for row in rows if row["source"] == source]
+        if not mine:
+            continue
+        admitted = sum(1 for row in mine if row["stage"] == Stage.ADMITTED)
+        by_source.append({
+            "source": source.label, "referrals": len(mine), "admitted": admitted,
+            "percent": round(100 * admitted / len(mine)),
+            "closed": {reason.label: sum(1 for row in mine if row["close_reason"] == reason)
+                       for reason in CloseReason},
+        })
+    return {
+        "total": len(rows),
+        "to_first_contact": median_days("first_contact_at"),
+        "to_assessment": median_days("assessed_at"),
+        "to_admission": median_days("admitted_at"),
+        "by_source": by_source,
+        "close_reasons": [reason.label for reason in CloseReason],
+    }

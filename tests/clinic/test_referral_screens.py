@@ -109,3 +109,42 @@ def test_the_referral_page_links_to_the_clinical_steps_and_records_the_view(clie
     html = client.get(f"/clinic/referrals/{referral.pk}/").text
     assert f"/clinic/referrals/{referral.pk}/screening/" in html
     assert AuditEvent.objects.filter(action="view", object_type="intake.referral", object_id=str(referral.pk)).exists()
+
+
+def test_the_waitlist_shows_who_waits_for_which_program(client, intake, clinician, clinic):
+    from tests.intake.conftest import ASAM_RATINGS
+
+    waiting = services.create_referral(actor=intake, organization=clinic["organization"], program=clinic["sud"],
+                                       first_name="Wren", last_name="Waits", phone="555-0155")
+    services.move_referral(actor=intake, referral=waiting, to_stage="contacted")
+    services.sign_assessment(actor=clinician, referral=waiting, framework="asam3", ratings=ASAM_RATINGS,
+                             recommended_level="2.1", actual_level="2.1")
+    waiting.refresh_from_db()
+    start = timezone.localdate() + dt.timedelta(days=7)
+    services.waitlist_referral(actor=intake, referral=waiting, program=clinic["sud"], expected_start_on=start)
+    client.force_login(intake)
+    html = client.get("/clinic/referrals/waitlist/").text
+    assert "Wren Waits" in html
+    assert start.isoformat() in html
+
+
+def test_metrics_give_median_days_and_conversion_by_source(client, intake, clinic, director):
+    now = timezone.now()
+    for number, days_to_contact in enumerate([1, 3, 5]):
+        r = services.create_referral(actor=intake, organization=clinic["organization"], program=clinic["sud"],
+                                     source="ed", first_name=f"M{number}", last_name="Metric", phone=f"555-016{number}")
+        Referral.objects.filter(pk=r.pk).update(
+            created_at=now - dt.timedelta(days=10), first_contact_at=now - dt.timedelta(days=10 - days_to_contact))
+    services.close_referral(actor=intake, referral=Referral.objects.get(first_name="M0"), reason="declined")
+    client.force_login(director)
+    response = client.get("/clinic/referrals/metrics/")
+    metrics = response.context["metrics"]
+    assert metrics["to_first_contact"] == {"count": 3, "median": 3.0}
+    ed = metrics["by_source"][0]
+    assert (ed["source"], ed["referrals"], ed["admitted"], ed["closed"]["Declined"]) == (
+        "Hospital emergency department", 3, 0, 1)
+
+
+def test_metrics_are_for_the_director_and_intake_only(client, front_desk):
+    client.force_login(front_desk)
+    assert client.get("/clinic/referrals/metrics/").status_code == 404
