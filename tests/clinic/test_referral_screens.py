@@ -148,3 +148,18 @@ def test_metrics_give_median_days_and_conversion_by_source(client, intake, clini
 def test_metrics_are_for_the_director_and_intake_only(client, front_desk):
     client.force_login(front_desk)
     assert client.get("/clinic/referrals/metrics/").status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_waitlist_uses_the_same_queries_for_1_and_20_people(client, intake, clinic, count, django_assert_num_queries):
+    start = timezone.localdate() + dt.timedelta(days=7)
+    for number in range(count):
+        r = services.create_referral(actor=intake, organization=clinic["organization"], program=clinic["sud"],
+                                     first_name=f"W{number}", last_name="Waitcount", phone=f"555-02{number:02d}")
+        Referral.objects.filter(pk=r.pk).update(stage="assessed", waitlisted_on=timezone.localdate(),
+                                                expected_start_on=start)
+    client.force_login(intake)
+    client.get("/clinic/referrals/waitlist/")
+    with django_assert_num_queries(4):
+        response = client.get("/clinic/referrals/waitlist/")
+    assert response.text.count("Waitcount") == count
