@@ -175,68 +175,62 @@ def move_referral(request, referral_id):
     return _back(referral)
 
 
+def _submit(request, referral, *, form, form_key, write, success):
+    """Run one referral action from its form on the referral page. On success, go back to the
+    page with a message; otherwise show the page again with the errors on that form's fields
+    and everything typed kept."""
+    if form.is_valid():
+        try:
+            write(**form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return _back(referral)
+    context = _detail_context(request, referral, **{form_key: form})
+    return render(request, "clinic/referrals/detail.html", context, status=400)
+
+
 @shows_patient_data(roles=REFERRAL_EDITORS)
 @require_POST
 def close_referral(request, referral_id):
     referral = _referral_for_change(request, referral_id)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.close_referral(actor=request.user, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Referral closed.")
-            return _back(referral)
-    return render(request, "clinic/referrals/detail.html", _detail_context(request, referral, close_form=form), status=400)
+    return _submit(
+        request, referral, form=CloseForm(request.POST), form_key="close_form", success="Referral closed.",
+        write=lambda **data: services.close_referral(actor=request.user, referral=referral, **data),
+    )
 
 
 @shows_patient_data(roles=REFERRAL_EDITORS)
 @require_POST
 def add_note(request, referral_id):
     referral = _referral_for_change(request, referral_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_referral_note(actor=request.user, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Note added.")
-            return _back(referral)
-    return render(request, "clinic/referrals/detail.html", _detail_context(request, referral, note_form=form), status=400)
+    return _submit(
+        request, referral, form=NoteForm(request.POST), form_key="note_form", success="Note added.",
+        write=lambda **data: services.add_referral_note(actor=request.user, referral=referral, **data),
+    )
 
 
 @shows_patient_data(roles=(*REFERRAL_EDITORS, Role.BILLING))
 @require_POST
 def verify_insurance(request, referral_id):
     referral = _referral_for_change(request, referral_id, roles=(*REFERRAL_EDITORS, Role.BILLING))
-    form = InsuranceForm(request.POST)
-    if form.is_valid():
-        try:
-            services.verify_insurance(actor=request.user, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Insurance verified.")
-            return _back(referral)
-    return render(request, "clinic/referrals/detail.html", _detail_context(request, referral, insurance_form=form), status=400)
+    return _submit(
+        request, referral, form=InsuranceForm(request.POST), form_key="insurance_form",
+        success="Insurance verified.",
+        write=lambda **data: services.verify_insurance(actor=request.user, referral=referral, **data),
+    )
 
 
 @shows_patient_data(roles=REFERRAL_EDITORS)
 @require_POST
 def waitlist(request, referral_id):
     referral = _referral_for_change(request, referral_id)
-    form = WaitlistForm(request.POST, organization=referral.organization)
-    if form.is_valid():
-        try:
-            services.waitlist_referral(actor=request.user, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Added to the waitlist.")
-            return _back(referral)
-    return render(request, "clinic/referrals/detail.html", _detail_context(request, referral, waitlist_form=form), status=400)
+    return _submit(
+        request, referral, form=WaitlistForm(request.POST, organization=referral.organization),
+        form_key="waitlist_form", success="Added to the waitlist.",
+        write=lambda **data: services.waitlist_referral(actor=request.user, referral=referral, **data),
+    )
 
 
 @shows_patient_data(roles=REFERRAL_ROLES, needs_visibility=False)
