@@ -59,6 +59,25 @@ def record_many(*, user, action: str, patients: Iterable, detail: dict | None = 
     return len(events)
 
 
+def record_many_records(*, user, action: str, records: Iterable, detail: dict | None = None) -> int:
+    """Append one event per record shown (e.g. referrals on a board), in one query. Each record
+    may belong to a patient (`record.patient`) or not yet (a referral before admission)."""
+    actor = _actor_fields(user)
+    origin = _origin_fields()
+    events = [
+        AuditEvent(
+            **actor, **origin, patient_id=record.patient_id,
+            patient_mrn=record.patient.mrn if record.patient_id else "",
+            action=action, object_type=_object_type(record), object_id=str(record.pk),
+            detail=detail or {},
+        )
+        for record in records
+    ]
+    if events:
+        AuditEvent.objects.bulk_create(events)
+    return len(events)
+
+
 def record_auth_event(*, user, action: str, request=None, username: str = "") -> AuditEvent:
     """Record a sign-in, sign-out, failed sign-in or idle sign-out."""
     if user is not None:

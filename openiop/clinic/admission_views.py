@@ -34,7 +34,7 @@ LEVEL_OF_CARE_ROLES = frozenset({*TREATING_ROLES, Role.DIRECTOR})
 
 def _visible_duplicates(user, referral) -> list:
     """Existing patients that may be this person, limited to those the user may see."""
-    patients, _referrals = possible_duplicates(referral)
+    patients, _referrals = possible_duplicates(referral, user)
     if referral.patient_id and referral.patient_id not in {p.pk for p in patients}:
         patients.append(referral.patient)
     visible = set(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openiop.accounts.enums import Role
 from openiop.audit import services as audit
-from openiop.audit.models import Action, AuditEvent
+from openiop.audit.models import Action
 from openiop.clinic.access import shows_patient_data
 from openiop.clinic.referral_forms import (
     CloseForm,
@@ -35,15 +35,15 @@ REFERRAL_ROLES = frozenset(
 REFERRAL_EDITORS = frozenset({Role.DIRECTOR, Role.INTAKE, Role.FRONT_DESK})
 
 
+def _record_duplicates_shown(user, duplicates) -> None:
+    patients, referrals = duplicates
+    audit.record_many(user=user, action=Action.LIST, patients=patients, detail={"list": "possible duplicates"})
+    _record_list(user, referrals)
+
+
 def _record_list(user, referrals) -> None:
-    """One audit event per referral shown, in one insert (referrals are patient data)."""
-    actor = audit._actor_fields(user)
-    origin = audit._origin_fields()
-    AuditEvent.objects.bulk_create([
-        AuditEvent(**actor, **origin, action=Action.LIST, patient_id=r.patient_id,
-                   patient_mrn="", object_type="intake.referral", object_id=str(r.pk))
-        for r in referrals
-    ])
+    """Referrals are patient data: every one shown is recorded, in one insert."""
+    audit.record_many_records(user=user, action=Action.LIST, records=referrals)
 
 
 @shows_patient_data(roles=REFERRAL_ROLES, needs_visibility=False)
@@ -87,7 +87,8 @@ def new_referral(request):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         candidate = Referral(organization=organization, **fields)
-        duplicates = queries.possible_duplicates(candidate)
+        duplicates = queries.possible_duplicates(candidate, user)
+        _record_duplicates_shown(user, duplicates)
         if any(duplicates) and not form.cleaned_data["save_anyway"]:
             form.add_error("save_anyway", "This may be someone already known: check the list, then tick to save anyway.")
         else:
@@ -115,7 +116,10 @@ def referral_detail(request, referral_id):
 
 def _detail_context(request, referral, **forms):
     user = request.user
-    duplicate_patients, duplicate_referrals = queries.possible_duplicates(referral) if referral.is_open else ([], [])
+    duplicate_patients, duplicate_referrals = (
+        queries.possible_duplicates(referral, user) if referral.is_open else ([], [])
+    )
+    _record_duplicates_shown(user, (duplicate_patients, duplicate_referrals))
     next_stages = [Stage(s) for s in NEXT_STAGES.get(referral.stage, ()) if s not in (Stage.CLOSED, Stage.ASSESSED, Stage.ADMITTED)]
     return {
         "referral": referral,

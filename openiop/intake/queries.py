@@ -51,9 +51,10 @@ def get_visible_referral(user, pk: int):
     return Referral.objects.visible_to(user).filter(pk=pk).first()
 
 
-def possible_duplicates(referral):
+def possible_duplicates(referral, user):
     """Existing patients and open referrals that may be the same person: same date of birth
-    and last name, or the same phone number. Shown to intake before creating a new record."""
+    and last name, or the same phone number, among those `user` may see (a clinician of one
+    program must not learn that someone is a patient of another, least of all a Part 2 one)."""
     from openiop.intake.enums import OPEN_STAGES
     from openiop.intake.models import Referral
     from openiop.patients.models import Patient
@@ -63,14 +64,14 @@ def possible_duplicates(referral):
         person |= Q(date_of_birth=referral.date_of_birth, legal_last_name__iexact=referral.last_name)
     if referral.phone:
         person |= Q(phone=referral.phone)
-    patients = Patient.objects.filter(organization_id=referral.organization_id).filter(person)
+    patients = Patient.objects.visible_to(user).filter(organization_id=referral.organization_id).filter(person)
     same_referral = Q(pk__in=[])
     if referral.date_of_birth and referral.last_name:
         same_referral |= Q(date_of_birth=referral.date_of_birth, last_name__iexact=referral.last_name)
     if referral.phone:
         same_referral |= Q(phone=referral.phone)
     referrals = (
-        Referral.objects.filter(organization_id=referral.organization_id, stage__in=OPEN_STAGES)
+        Referral.objects.visible_to(user).filter(organization_id=referral.organization_id, stage__in=OPEN_STAGES)
         .filter(same_referral)
         .exclude(pk=referral.pk)
     )
@@ -88,7 +89,7 @@ def board(user, *, query: str = "", program_id: int | None = None):
 
     referrals = (
         Referral.objects.visible_to(user).filter(stage__in=OPEN_STAGES).search(query)
-        .select_related("program").order_by("last_action_at", "id")
+        .select_related("program", "patient").order_by("last_action_at", "id")
     )
     if program_id:
         referrals = referrals.filter(program_id=program_id)
@@ -104,7 +105,7 @@ def recently_closed(user, limit: int = 20):
 
     return list(
         Referral.objects.visible_to(user).filter(stage__in=(Stage.CLOSED, Stage.ADMITTED))
-        .select_related("program").order_by("-last_action_at", "-id")[:limit]
+        .select_related("program", "patient").order_by("-last_action_at", "-id")[:limit]
     )
 
 
@@ -116,7 +117,7 @@ def waitlist(user):
     rows = (
         Referral.objects.visible_to(user)
         .filter(stage=Stage.ASSESSED, expected_start_on__isnull=False)
-        .select_related("program").order_by("program__name", "expected_start_on", "id")
+        .select_related("program", "patient").order_by("program__name", "expected_start_on", "id")
     )
     grouped: dict = {}
     for referral in rows:

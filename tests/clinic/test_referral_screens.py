@@ -163,3 +163,44 @@ def test_the_waitlist_uses_the_same_queries_for_1_and_20_people(client, intake, 
     with django_assert_num_queries(4):
         response = client.get("/clinic/referrals/waitlist/")
     assert response.text.count("Waitcount") == count
+
+
+def test_the_referral_page_shows_a_clinician_only_duplicates_they_may_see(client, clinic, intake, outsider, patient_record):
+    mh_referral = services.create_referral(
+        actor=intake, organization=clinic["organization"], program=clinic["mh"],
+        first_name="Q", last_name="R", phone=patient_record.phone,
+    )
+    client.force_login(outsider)
+    html = client.get(f"/clinic/referrals/{mh_referral.pk}/").text
+    assert "Possibly the same person" not in html
+    assert patient_record.mrn not in html
+
+
+def test_possible_duplicates_shown_to_intake_are_recorded_in_the_patients_access_report(client, clinic, intake, patient_record):
+    from openiop.audit.models import AuditEvent
+
+    referral_record = services.create_referral(
+        actor=intake, organization=clinic["organization"], program=clinic["sud"],
+        first_name="Q", last_name="R", phone=patient_record.phone,
+    )
+    client.force_login(intake)
+    html = client.get(f"/clinic/referrals/{referral_record.pk}/").text
+    assert patient_record.mrn in html
+    event = AuditEvent.objects.get(action="list", patient=patient_record)
+    assert event.detail == {"list": "possible duplicates"}
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_the_board_does_not_grow_queries_with_admitted_referrals(client, clinic, intake, count, django_assert_num_queries):
+    from tests.factories.clinic import make_patient
+
+    for number in range(count):
+        r = services.create_referral(actor=intake, organization=clinic["organization"], program=clinic["sud"],
+                                     first_name=f"A{number}", last_name="Admittedtest", phone=f"555-03{number:02d}")
+        patient = make_patient(organization=clinic["organization"], program=clinic["sud"],
+                               legal_first_name=f"A{number}", legal_last_name="Admittedtest")
+        Referral.objects.filter(pk=r.pk).update(stage="admitted", patient=patient)
+    client.force_login(intake)
+    client.get("/clinic/referrals/")
+    with django_assert_num_queries(7):
+        client.get("/clinic/referrals/")

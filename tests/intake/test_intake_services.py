@@ -174,20 +174,20 @@ def test_it_records_a_step_down_in_the_level_of_care_history(assessed_referral, 
     assert [c.to_level for c in episode.level_changes.all()] == ["iop", "op"]
 
 
-def test_it_finds_possible_duplicates_among_patients_and_open_referrals(referral, clinic, patient_record):
+def test_it_finds_possible_duplicates_among_patients_and_open_referrals(referral, clinic, patient_record, intake):
     from openiop.intake.queries import possible_duplicates
 
     twin = services.create_referral(
         actor=None, organization=clinic["organization"], first_name="Casey", last_name="Morrow",
         date_of_birth=dt.date(1985, 2, 3), phone="555-0199",
     )
-    _patients, referrals = possible_duplicates(twin)
+    _patients, referrals = possible_duplicates(twin, intake)
     assert referrals == [referral]
     same_phone = services.create_referral(
         actor=None, organization=clinic["organization"], first_name="Q", last_name="R",
         phone=patient_record.phone,
     )
-    assert possible_duplicates(same_phone)[0] == [patient_record]
+    assert possible_duplicates(same_phone, intake)[0] == [patient_record]
 
 
 def test_the_safety_alert_stays_on_the_clinicians_home_page(client, referral, clinician):
@@ -217,3 +217,13 @@ def test_a_missed_call_is_not_a_first_contact(referral, intake):
     services.add_referral_note(actor=intake, referral=referral, note="Spoke with Casey", reached=True)
     referral.refresh_from_db()
     assert referral.first_contact_at is not None
+
+
+def test_possible_duplicates_never_reveal_a_patient_the_user_cannot_see(clinic, patient_record, outsider):
+    from openiop.intake.queries import possible_duplicates
+
+    same_phone = services.create_referral(
+        actor=None, organization=clinic["organization"], program=clinic["mh"],
+        first_name="Q", last_name="R", phone=patient_record.phone,
+    )
+    assert possible_duplicates(same_phone, outsider)[0] == []
