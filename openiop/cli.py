@@ -9,6 +9,13 @@ import sys
 
 # `openiop audit report ...` reads better than `openiop audit_report ...`; both work.
 GROUPED_COMMANDS = {("audit", "report"): "audit_report", ("fhir", "export"): "fhir_export"}
+GROUPED_COMMANDS |= {
+    ("measures", "score"): "measures_score",
+    ("measures", "import-questionnaire"): "measures_import_questionnaire",
+    ("measures", "import-response"): "measures_import_response",
+    ("measures", "schedule"): "measures_schedule",
+    ("measures", "remind"): "measures_remind",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "openiop.privacy",
     "openiop.intake",
     "openiop.worklist",
+    "openiop.measures",
     "openiop.demo",
     # audience apps: screens
     "openiop.public",
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: an idle sign-out tells the person why they are back at the sign-in page.
     "openiop.accounts.middleware.IdleTimeoutMiddleware",
+    # A browser handed to a patient as a check-in tablet reaches only /kiosk/ (portal/kiosk.py).
+    "openiop.portal.kiosk.KioskMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +205,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- email ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openiop@localhost")
+# The address patients reach the portal at, for links in reminder emails (`openiop measures remind`).
+OPENIOP_BASE_URL = os.environ.get("OPENIOP_BASE_URL", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _email_backend = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend"

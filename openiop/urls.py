@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("clinic/", include("openiop.clinic.urls")),
     path("portal/", include("openiop.portal.urls")),
+    # The clinic tablet check-in (openiop/portal/kiosk.py): reachable without signing in.
+    path("kiosk/", include("openiop.portal.kiosk")),
     path("admin/", admin.site.urls),
 ]
 

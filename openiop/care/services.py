@@ -54,7 +54,20 @@ def admit_patient(
     if clinician is not None:
         _record_level(actor=actor, clinician=clinician, episode=episode, changed_on=admitted_on,
                       from_level="", to_level=level_of_care, reason=level_reason or "Admission")
+    _schedule_measures(episode, actor=actor)
     return episode
+
+
+def _schedule_measures(episode, *, actor, discharged: bool = False) -> None:
+    """Admission measures fall due on the admission day, discharge ones on the discharge day
+    (the program's measurement schedule, openiop/measures)."""
+    # Imported here: measures depends on care's models, and care calls into measures only here.
+    from openiop.measures import services as measures
+
+    if discharged:
+        measures.schedule_after_discharge(episode, today=episode.discharged_on, actor=actor)
+    else:
+        measures.schedule_for_episode(episode, today=max(episode.admitted_on, timezone.localdate()), actor=actor)
 
 
 def _record_level(*, actor, episode, changed_on, from_level, to_level, reason, clinician=None) -> LevelOfCareChange:
@@ -169,6 +182,7 @@ def discharge_patient(
         user=actor, action=Action.CHANGE, patient=episode.patient, obj=episode,
         detail={"fields": ["status", "discharged_on", "discharge_reason"]},
     )
+    _schedule_measures(episode, actor=actor, discharged=True)
     return episode
 
 

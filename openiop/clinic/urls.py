@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from openiop.clinic import admission_urls, assessment_urls, referral_urls, views
+from openiop.clinic import admission_urls, assessment_urls, measure_urls, referral_urls, views
 
 app_name = "clinic"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("", include(referral_urls)),
     path("", include(assessment_urls)),
     path("", include(admission_urls)),
+    # Measures (issue 4): reviewing scores and configuring schedules.
+    path("", include(measure_urls)),
+    # Measures: paper entry and the tablet check-in (issue 4).
+    path("", include("openiop.clinic.measure_entry_views")),
 ]

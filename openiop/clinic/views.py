@@ -21,6 +21,7 @@ from openiop.clinic.forms import (
     BreakGlassReviewForm,
     PatientSearchForm,
 )
+from openiop.measures import queries as measure_queries
 from openiop.patients.queries import (
     get_visible_patient,
     patient_for_access_report,
@@ -53,6 +54,11 @@ def home(request):
                           detail={"list": "recertifications due"})
         context["recertifications_due"] = due
         context["today"] = timezone.localdate()
+    if user.role in (Role.DIRECTOR, *TREATING_ROLES):
+        # A count only (no names), so nothing to audit here; the list itself is audited.
+        measures_due = (measure_queries.due_in_programs(user) if user.role == Role.DIRECTOR
+                        else measure_queries.due_for_clinician(user))
+        context["measures_due"] = measures_due.count()
     if user.role in PRIVACY_ROLES:
         context["unreviewed_break_glass"] = privacy_queries.break_glass_review_list(user).count()
     # Urgent safety alerts and other open tasks stay on the home page until acted on.

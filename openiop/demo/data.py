@@ -637,3 +637,13 @@ TRANSPORTATION = [
     "Drives.", "Takes the bus (route 606).", "Gets rides from family.",
     "Needs help with transportation: Medicaid ride service.",
 ]
+
+# --- on call --------------------------------------------------------------------------------
+# Who answers urgent alerts (e.g. a PHQ-9 item 9 answer) for each program, in weekly turns
+# (openiop/demo/measures.py builds the rota over the demo's dates).
+ON_CALL_ROTA = {
+    "sud": ("counselor", "therapist"),
+    "mh": ("mhtherapist",),
+    "cod": ("codtherapist",),
+    "adolescent": ("teentherapist",),
+}

@@ -294,6 +294,15 @@ def build_referrals(ctx: ClinicContext) -> None:
     build_referral_pipeline(ctx)
 
 
+def build_measures(ctx: ClinicContext) -> None:
+    """The on-call rota, then weeks of PHQ-9, GAD-7, AUDIT-C and craving scores for every
+    patient (openiop/demo/measures.py)."""
+    from openiop.demo.measures import build_measure_history, build_on_call_rota
+
+    build_on_call_rota(ctx)
+    build_measure_history(ctx)
+
+
 STEPS: list[Callable[[ClinicContext], None]] = [
     build_organization,
     build_rooms,
@@ -302,6 +311,7 @@ STEPS: list[Callable[[ClinicContext], None]] = [
     build_discharged_patients,
     build_portal_logins,
     build_referrals,
+    build_measures,
 ]
 # What `openiop seed` needs before it can add patients to an empty database.
 CLINIC_STEPS = [build_organization, build_rooms, build_staff]

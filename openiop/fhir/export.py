@@ -37,8 +37,12 @@ from openiop.fhir.mappers import (
     to_fhir_level_of_care_assessment,
     to_fhir_patient,
 )
+from openiop.fhir.measures import to_fhir_measures
 from openiop.fhir.security import bundle_meta, is_part2
 from openiop.intake.models import LevelOfCareAssessment
+from openiop.measures.models import Administration
+from openiop.measures.models import Status as MeasureStatus
+from openiop.measures.queries import available_instruments
 from openiop.patients.models import Coverage, Patient
 from openiop.patients.rules import CLINICAL, CONTACT, COVERAGE, DEMOGRAPHICS, chart_sections
 from openiop.privacy.labels import PART2_SHORT_NOTICE
@@ -121,6 +125,20 @@ def consent_section(patient) -> list[dict]:
     return [to_fhir_consent(consent) for consent in consents]
 
 
+def measures_section(patient) -> list[dict]:
+    """The Questionnaires answered, then each completed (or entered-in-error) administration,
+    oldest first, as a QuestionnaireResponse and its total Observation (fhir/measures.py)."""
+    administrations = (
+        Administration.objects.filter(
+            patient=patient,
+            status__in=(MeasureStatus.COMPLETED, MeasureStatus.ENTERED_IN_ERROR),
+        )
+        .select_related("patient", "entered_by")
+        .order_by("answered_on", "completed_at", "id")
+    )
+    return to_fhir_measures(administrations, available_instruments(patient.organization_id))
+
+
 # The Patient comes first (its narrative carries the notice); later parts append here. SUD
 # counseling notes and psychotherapy notes never go in (shared privacy.md §5 item 2).
 EXPORT_SECTIONS = [
@@ -131,6 +149,7 @@ EXPORT_SECTIONS = [
     coverage_section,
     level_of_care_assessment_section,
     consent_section,
+    measures_section,
 ]
 
 

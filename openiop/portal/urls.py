@@ -1,9 +1,14 @@
 from django.urls import path
 
-from openiop.portal import views
+from openiop.portal import measure_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("my-record/", views.my_record, name="my_record"),
+    # Check-ins (measures): the patient answers and follows their own scores.
+    path("check-ins/", measure_views.check_in_list, name="check_ins"),
+    path("check-ins/<int:administration_id>/", measure_views.answer, name="check_in"),
+    path("check-ins/<int:administration_id>/sent/", measure_views.sent, name="check_in_sent"),
+    path("progress/", measure_views.progress, name="progress"),
 ]

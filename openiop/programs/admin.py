@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from openiop.programs.models import Organization, Program, Room, Site
+from openiop.programs.models import OnCallShift, Organization, Program, Room, Site
 
 
 @admin.register(Organization)
@@ -23,3 +23,10 @@ class ProgramAdmin(admin.ModelAdmin):
 class RoomAdmin(admin.ModelAdmin):
     list_display = ("name", "site", "capacity")
     list_filter = ("site",)
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(admin.ModelAdmin):
+    list_display = ("program", "clinician", "starts_at", "ends_at")
+    list_filter = ("program",)
+    date_hierarchy = "starts_at"

@@ -74,3 +74,23 @@ class Room(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.site})"
+
+
+class OnCallShift(models.Model):
+    """Who answers urgent clinical alerts for a program (e.g. a PHQ-9 item 9 answer) between
+    two moments. Overlapping shifts are allowed; every clinician on call is alerted."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="on_call_shifts")
+    clinician = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="on_call_shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["program", "starts_at"]
+        indexes = [models.Index(fields=["program", "starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="on_call_ends_after_start")
+        ]
+
+    def __str__(self):
+        return f"{self.clinician} on call for {self.program} from {self.starts_at:%Y-%m-%d %H:%M}"

@@ -43,6 +43,9 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution = models.TextField(blank=True)
+    # What the task is about, as a stable key (e.g. "measures:not-on-track:12:PHQ-9"), so a
+    # nightly job does not put a second open task about the same thing on someone's list.
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
 
     objects = TaskQuerySet.as_manager()
 

@@ -12,12 +12,12 @@ from openiop.worklist.models import Task
 @transaction.atomic
 def create_task(
     *, actor, assignee, kind: str, title: str, detail: str = "", urgent: bool = False,
-    patient=None, referral=None, due_on=None,
+    patient=None, referral=None, due_on=None, topic: str = "",
 ) -> Task:
     """Put a task on `assignee`'s list. Side effects: a `create` audit event when it concerns a patient."""
     task = Task.objects.create(
         assignee=assignee, kind=kind, title=title, detail=detail, urgent=urgent,
-        patient=patient, referral=referral, due_on=due_on,
+        patient=patient, referral=referral, due_on=due_on, topic=topic,
     )
     if patient is not None:
         audit.record(user=actor, action=Action.CREATE, patient=patient, obj=task)

@@ -101,7 +101,12 @@ def url_arguments(patient_record, outsider):
         actor=None, organization=patient_record.organization, program=patient_record.program_of_origin,
         first_name="Casey", last_name="Morrow", phone="555-0142",
     )
-    return {"mrn": patient_record.mrn, "pk": access.pk, "referral_id": referral.pk}
+    from openiop.measures.models import Administration
+
+    # The admission PHQ-9 that admit_patient created as due: the measure pages' record.
+    administration = Administration.objects.filter(patient=patient_record, instrument_code="PHQ-9").first()
+    return {"mrn": patient_record.mrn, "pk": access.pk, "referral_id": referral.pk,
+            "administration_id": administration.pk, "code": "PHQ-9"}
 
 
 def build_url(route: str, pattern: URLPattern, arguments) -> str:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MeasuresConfig(AppConfig):
+    name = "openiop.measures"
+    verbose_name = "Measurement-based care"

@@ -1,0 +1,47 @@
+"""`openiop measures schedule [--date YYYY-MM-DD]`: create the measures that fall due.
+
+Run nightly by the timer. Safe to run again: what already exists is not created twice.
+"""
+
+import datetime as dt
+
+from django.core.management.base import CommandError
+
+from openiop.audit.context import command_context
+from openiop.lib.commands import PlainErrorCommand
+from openiop.measures import services
+from openiop.measures.management.commands.measures_score import BAD_INPUT
+
+
+class Command(PlainErrorCommand):
+    help = (
+        "Create the measures that fall due by today (or --date) from each program's schedule, "
+        "mark stale ones missed, and check who is not on track. Safe to run more than once."
+    )
+    failure_summary = "scheduling failed"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date", metavar="YYYY-MM-DD", help="Schedule as of this day (default: today)."
+        )
+        parser.add_argument("--verbose", action="store_true", help="Show tracebacks.")
+
+    def run(self, options) -> None:
+        today = parse_day(options["date"])
+        with command_context("measures schedule"):
+            created = services.schedule_due_measures(today=today, actor=None)
+        as_of = f" as of {today.isoformat()}" if today else ""
+        noun = "measure" if created == 1 else "measures"
+        self.stdout.write(f"Created {created} due {noun}{as_of}.")
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(
+            f"--date {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-29.",
+            returncode=BAD_INPUT,
+        ) from error
