@@ -51,3 +51,19 @@ def staff_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def visible_patient_or_404(request, mrn: str, *, page: str):
+    """The patient named in the URL if the user may see them; otherwise a 404, with the refusal
+    recorded in that patient's access report (as on the chart)."""
+    from openiop.audit import services as audit
+    from openiop.audit.models import Action
+    from openiop.patients.queries import get_visible_patient, patient_for_denial_audit
+
+    patient = get_visible_patient(request.user, mrn)
+    if patient is None:
+        refused = patient_for_denial_audit(request.user, mrn)
+        if refused is not None:
+            audit.record(user=request.user, action=Action.DENIED, patient=refused, detail={"page": page})
+        raise Http404("No such patient")
+    return patient

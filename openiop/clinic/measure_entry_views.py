@@ -12,31 +12,23 @@ Who may do what, decided here once:
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from openiop.accounts.enums import Role
 from openiop.audit import services as audit
 from openiop.audit.models import Action
-from openiop.clinic.access import shows_patient_data
+from openiop.clinic.access import shows_patient_data, visible_patient_or_404
 from openiop.measures import queries, services
 from openiop.measures.forms import AnsweredOnForm, AnswersForm, InstrumentChoiceForm
 from openiop.measures.models import Administration, Mode
 from openiop.measures.scoring import AnswerError
-from openiop.patients.queries import get_visible_patient
 from openiop.portal import kiosk
 
 PAPER_ENTRY_ROLES = frozenset({Role.CLINICIAN, Role.PRESCRIBER, Role.DIRECTOR})
 KIOSK_ROLES = frozenset({Role.CLINICIAN, Role.PRESCRIBER, Role.DIRECTOR, Role.FRONT_DESK})
 ENTER_BUTTONS = [("save", "Save the answers", "")]
-
-
-def _visible_patient_or_404(user, mrn):
-    patient = get_visible_patient(user, mrn)
-    if patient is None:
-        raise Http404("No such patient")
-    return patient
 
 
 def measures_page(mrn: str) -> str:
@@ -48,7 +40,7 @@ def measures_page(mrn: str) -> str:
 def enter_paper(request, mrn):
     """Type in a paper form: choose the questionnaire, then the date and the answers."""
     user = request.user
-    patient = _visible_patient_or_404(user, mrn)
+    patient = visible_patient_or_404(request, mrn, page="measures entry")
     library = queries.available_instruments(patient.organization_id)
     source = request.POST if request.method == "POST" else request.GET
     choice = InstrumentChoiceForm(source if "instrument" in source else None, instruments=library)
@@ -88,7 +80,7 @@ def enter_paper(request, mrn):
 def enter_due(request, mrn, administration_id):
     """Type in the paper answers of one due (or started) administration."""
     user = request.user
-    patient = _visible_patient_or_404(user, mrn)
+    patient = visible_patient_or_404(request, mrn, page="measures entry")
     administration = (
         Administration.objects.visible_to(user).filter(pk=administration_id, patient=patient).select_related("patient").first()
     )
@@ -116,8 +108,8 @@ def enter_due(request, mrn, administration_id):
         except AnswerError as error:
             form.add_answer_errors(error.errors)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("clinic:measure_enter", mrn=mrn)
+            # E.g. the patient finished it on the portal meanwhile: keep what was typed on screen.
+            _add_date_errors(date_form, error)
         else:
             return _saved(request, patient, administration)
     return render(request, "clinic/measures/entry.html", context | {"form": form, "date_forms": [date_form]})
@@ -147,7 +139,7 @@ def start_kiosk(request, mrn):
     """Hand this tablet to the patient. GET explains what will happen; POST starts it,
     signs the staff member out of this browser and opens the check-in."""
     user = request.user
-    patient = _visible_patient_or_404(user, mrn)
+    patient = visible_patient_or_404(request, mrn, page="measures entry")
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     due_count = queries.due_for_patient(patient).count()

@@ -24,7 +24,7 @@ from openiop.accounts.enums import TREATING_ROLES, Role
 from openiop.audit import services as audit
 from openiop.audit.models import Action
 from openiop.care.models import EpisodeOfCare
-from openiop.clinic.access import shows_patient_data, staff_only
+from openiop.clinic.access import shows_patient_data, staff_only, visible_patient_or_404
 from openiop.clinic.assessment_views import add_service_errors
 from openiop.clinic.measure_forms import (
     AddMeasureForm,
@@ -39,7 +39,6 @@ from openiop.measures.charts import ChartBand, ChartPoint, trend_chart
 from openiop.measures.instruments import normalize_code
 from openiop.measures.models import Administration, Mode, PatientSchedule, Status
 from openiop.measures.scoring import NO_RELIABLE_CHANGE
-from openiop.patients.queries import get_visible_patient, patient_for_denial_audit
 from openiop.privacy.labels import PART2_SHORT_NOTICE
 from openiop.programs.models import Program
 
@@ -54,15 +53,7 @@ DUE_PAGE_SIZE = 100
 
 
 def _patient_or_404(request, mrn, *, page):
-    """The patient if the user may see them; otherwise a 404, with the refusal in the patient's
-    access report (as on the chart)."""
-    patient = get_visible_patient(request.user, mrn)
-    if patient is None:
-        refused = patient_for_denial_audit(request.user, mrn)
-        if refused is not None:
-            audit.record(user=request.user, action=Action.DENIED, patient=refused, detail={"page": page})
-        raise Http404("No such patient")
-    return patient
+    return visible_patient_or_404(request, mrn, page=page)
 
 
 def _current_episode(user, patient):

@@ -11,6 +11,8 @@ one is a to-do, not a record of what the patient said.
 
 import copy
 
+from django.utils import timezone
+
 from openiop.fhir.mappers import (
     OBSERVATION_CATEGORY_SYSTEM,
     coding,
@@ -94,8 +96,15 @@ def to_fhir_questionnaire_response(administration, instrument: Instrument) -> di
     )
     patient = reference("Patient", administration.patient)
     resource["subject"] = patient
-    if administration.completed_at:
-        resource["authored"] = administration.completed_at.isoformat(timespec="seconds")
+    # `authored` is when the answers were given: the day on a paper form may be days before it
+    # was typed in, so a date-only value then (FHIR allows it); the moment otherwise.
+    if administration.completed_at and (
+        administration.answered_on is None
+        or timezone.localdate(administration.completed_at) == administration.answered_on
+    ):
+        resource["authored"] = timezone.localtime(administration.completed_at).isoformat(timespec="seconds")
+    elif administration.answered_on:
+        resource["authored"] = administration.answered_on.isoformat()
     if author := response_author(administration, patient):
         resource["author"] = author
     # Who gave the answers: always the patient (on paper, in an interview, or on screen).

@@ -436,9 +436,13 @@ def _coding(raw: dict | None) -> Coding | None:
 # The built-in library ------------------------------------------------------------------------------
 
 
+# The order screens list them in: the weekly core measures first, screens last.
+DISPLAY_ORDER = ("PHQ-9", "GAD-7", "AUDIT-C", "Craving", "PCL-5", "PHQ-2", "GAD-2")
+
+
 @cache
 def builtin_instruments() -> dict[str, Instrument]:
-    """Every instrument shipped in definitions/, by code (read once per process)."""
+    """Every instrument shipped in definitions/, by code, in DISPLAY_ORDER (read once per process)."""
     instruments = {}
     for path in sorted(DEFINITIONS_DIR.glob("*.json")):
         try:
@@ -446,7 +450,8 @@ def builtin_instruments() -> dict[str, Instrument]:
         except DefinitionError as error:
             raise DefinitionError(f"{path.name}: {error}") from error
         instruments[instrument.code] = instrument
-    return instruments
+    rank = {code: index for index, code in enumerate(DISPLAY_ORDER)}
+    return dict(sorted(instruments.items(), key=lambda entry: (rank.get(entry[0], len(rank)), entry[0])))
 
 
 def normalize_code(code: str) -> str:

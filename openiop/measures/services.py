@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from openiop.accounts.enums import Role
@@ -120,9 +120,29 @@ def schedule_due_measures(*, today: dt.date | None = None, actor=None) -> int:
         status=EpisodeStatus.FINISHED, discharged_on__isnull=False,
         discharged_on__gte=today - dt.timedelta(days=400),
     ).select_related("patient", "program")
+    readmitted = set(
+        EpisodeOfCare.objects.filter(status__in=queries.CURRENT_STATUSES).values_list("patient_id", flat=True))
     for episode in recently_discharged:
-        created += len(schedule_after_discharge(episode, today=today, actor=actor))
+        # Back in a program: that program's schedule asks now, not the old episode's follow-ups.
+        if episode.patient_id not in readmitted:
+            created += len(schedule_after_discharge(episode, today=today, actor=actor))
+    expire_stale_measures(today=today, actor=actor)
     return created
+
+
+def expire_stale_measures(*, today: dt.date, actor=None) -> int:
+    """Mark missed what is no longer wanted: a discharge, follow-up or additional measure left
+    unanswered for FOLLOW_UP_WINDOW_DAYS, and anything open in a finished episode after that
+    window. Without this they would stay due (and reminded about) for ever."""
+    cutoff = today - dt.timedelta(days=FOLLOW_UP_WINDOW_DAYS)
+    stale = list(
+        Administration.objects.filter(status__in=OPEN_STATUSES, due_on__lt=cutoff)
+        .filter(models.Q(occasion__in=(Occasion.DISCHARGE, Occasion.FOLLOW_UP, Occasion.AD_HOC))
+                | models.Q(episode__status=EpisodeStatus.FINISHED))
+        .select_related("patient")
+    )
+    _mark_missed(stale, actor, include_started=True)
+    return len(stale)
 
 
 def schedule_for_episode(episode, *, today: dt.date | None = None, actor=None) -> list[Administration]:
@@ -146,7 +166,10 @@ def schedule_for_episode(episode, *, today: dt.date | None = None, actor=None) -
         # The admission score is the baseline everything is compared with: while it is recent,
         # ask for it rather than a routine one; once a cycle has passed, the routine one takes over.
         open_admission = [a for a in mine if a.is_open and a.occasion == Occasion.ADMISSION]
-        if any(a.due_on > today - dt.timedelta(days=every) for a in open_admission):
+        # Counted from when it was asked, not the admission day: an admission entered late
+        # still gets its full cycle to be answered.
+        if any(max(a.due_on, timezone.localdate(a.created_at)) > today - dt.timedelta(days=every)
+               for a in open_admission):
             continue
         _mark_missed(open_admission, actor)
         if any(a.is_open and a.occasion == Occasion.ROUTINE and (a.due_on or today) > today - dt.timedelta(days=every)
@@ -157,7 +180,9 @@ def schedule_for_episode(episode, *, today: dt.date | None = None, actor=None) -
             # When the job has not run for a while, ask once, on the latest cycle day, not
             # once per missed cycle.
             cycles = (today - last).days // every
-            _mark_missed([a for a in mine if a.is_open and a.occasion == Occasion.ROUTINE], actor)
+            # A half-answered one is superseded too; its partial answers stay in the record.
+            _mark_missed([a for a in mine if a.is_open and a.occasion == Occasion.ROUTINE], actor,
+                         include_started=True)
             created.append(_create_due(episode, code, Occasion.ROUTINE, last + dt.timedelta(days=cycles * every), actor))
     return created
 
@@ -205,9 +230,10 @@ def _create_due(episode, code, occasion, due_on, actor, follow_up_day=None) -> A
     return administration
 
 
-def _mark_missed(administrations, actor) -> None:
+def _mark_missed(administrations, actor, *, include_started: bool = False) -> None:
+    statuses = OPEN_STATUSES if include_started else (Status.DUE,)
     for administration in administrations:
-        if administration.status == Status.DUE:
+        if administration.status in statuses:
             administration.status = Status.MISSED
             administration.save(update_fields=["status"])
             audit.record(user=actor, action=Action.CHANGE, patient=administration.patient, obj=administration,
@@ -304,8 +330,9 @@ def _current_episode(patient) -> EpisodeOfCare | None:
 
 def _lock(administration) -> Administration:
     """Re-read the row under a lock so two tabs cannot complete it twice."""
-    return Administration.objects.select_for_update().select_related("patient", "episode__program").get(
-        pk=administration.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the episode.
+    return Administration.objects.select_for_update(of=("self",)).select_related(
+        "patient", "episode__program").get(pk=administration.pk)
 
 
 def _check_open(administration) -> None:
@@ -323,14 +350,29 @@ def save_answers(*, actor, administration, answers: dict, mode: str) -> Administ
     _check_open(administration)
     instrument = instrument_of(administration)
     cleaned = clean_answers(instrument, answers, complete=False)
-    administration.answers = {**administration.answers, **{k: v for k, v in cleaned.items()}}
+    _store_partial(actor=actor, administration=administration, instrument=instrument, answers=cleaned, mode=mode)
+    return administration
+
+
+def _store_partial(*, actor, administration, instrument, answers: dict, mode: str) -> None:
+    """Keep partial answers, and raise the safety alert now if a safety item is among them: a
+    patient who answers item 9 and leaves without sending must not go unseen."""
+    administration.answers = {**administration.answers, **answers}
     administration.status = Status.IN_PROGRESS
     administration.mode = mode
     administration.started_at = administration.started_at or timezone.now()
-    administration.save(update_fields=["answers", "status", "mode", "started_at"])
+    triggered = safety_rules_triggered(instrument, administration.answers)
+    administration.safety_flags = list(dict.fromkeys(rule.flag for rule in triggered))
+    administration.save(update_fields=["answers", "status", "mode", "started_at", "safety_flags"])
     audit.record(user=actor, action=Action.CHANGE, patient=administration.patient, obj=administration,
                  detail={"fields": ["answers"], "answered": len(administration.answers), "mode": mode})
-    return administration
+    if triggered:
+        alert_safety(actor=actor, administration=administration, messages=[rule.message for rule in triggered])
+
+
+def safety_rules_triggered(instrument, answers: dict) -> list:
+    return [rule for rule in instrument.safety_items
+            if answers.get(rule.link_id) is not None and int(answers[rule.link_id]) >= rule.at_least]
 
 
 def complete_administration(
@@ -349,7 +391,7 @@ def complete_administration(
     try:
         result = score(instrument, merged, sex=administration.patient.sex_assigned_at_birth)
     except AnswerError:
-        _keep_valid_answers(administration, instrument, merged, mode)
+        _keep_valid_answers(administration, instrument, merged, mode, actor=actor)
         raise
     return _complete(actor=actor, administration=administration, instrument=instrument, merged=merged,
                      result=result, mode=mode, answered_on=answered_on)
@@ -385,9 +427,12 @@ def _complete(*, actor, administration, instrument, merged, result, mode, answer
 
 
 @transaction.atomic
-def _keep_valid_answers(administration, instrument, merged, mode) -> None:
+def _keep_valid_answers(administration, instrument, merged, mode, *, actor) -> None:
     """Save what can be saved from an incomplete or partly invalid submission."""
     administration = _lock(administration)
+    if not administration.is_open:
+        # Completed meanwhile in another tab: a completed record is never reopened.
+        return
     valid = {}
     for link_id, value in merged.items():
         try:
@@ -395,11 +440,7 @@ def _keep_valid_answers(administration, instrument, merged, mode) -> None:
         except AnswerError:
             continue
     if valid:
-        administration.answers = {**administration.answers, **valid}
-        administration.status = Status.IN_PROGRESS
-        administration.mode = mode
-        administration.started_at = administration.started_at or timezone.now()
-        administration.save(update_fields=["answers", "status", "mode", "started_at"])
+        _store_partial(actor=actor, administration=administration, instrument=instrument, answers=valid, mode=mode)
 
 
 @transaction.atomic
@@ -487,10 +528,15 @@ def alert_safety(*, actor, administration, messages) -> list[Task]:
             item = instrument.item(rule.link_id)
             option = item.option_for(value)
             answered.append(f"item {rule.link_id} “{item.text}”: {option.label if option else value}")
+    when = administration.answered_on or timezone.localdate()
+    state = "" if administration.is_completed else ", saved before the questionnaire was finished"
     detail = " ".join(messages) + " Answered " + "; ".join(answered) + (
-        f" ({administration.get_mode_display().lower()}, {administration.answered_on:%d %b %Y})."
+        f" ({administration.get_mode_display().lower()}, {when:%d %b %Y}{state})."
     )
     topic = f"measures:safety:{administration.pk}"
+    if Task.objects.filter(topic=topic).exists():
+        # Already raised when the answer was first saved; one alert per administration.
+        return []
     return [
         create_task(
             actor=actor, assignee=user, kind=TaskKind.SAFETY, urgent=True, patient=administration.patient,
@@ -523,7 +569,8 @@ def check_on_track(*, actor, administration, instrument: Instrument | None = Non
         reason = (f"{instrument.code} is reliably worse than at baseline ({baseline.total} → "
                   f"{administration.total}; a change of {change.threshold:g} points or more is more than "
                   "measurement error).")
-    elif change.direction != RELIABLE_IMPROVEMENT and elapsed >= weeks * 7:
+    elif change.direction != RELIABLE_IMPROVEMENT and elapsed >= weeks * 7 and _had_room_to_improve(
+            instrument, baseline.total):
         key = "no-improvement"
         reason = (f"No reliable improvement on {instrument.code} after {elapsed // 7} weeks "
                   f"({baseline.total} → {administration.total}).")
@@ -542,6 +589,14 @@ def check_on_track(*, actor, administration, instrument: Instrument | None = Non
             due_on=timezone.localdate() + dt.timedelta(days=7), topic=topic,
         )
     return task
+
+
+def _had_room_to_improve(instrument, baseline_total: int) -> bool:
+    """No improvement is expected of someone who started below caseness (PHQ-9 2 → 0 is fine),
+    or, without a caseness cut-off, too close to the best score for a reliable change."""
+    if instrument.caseness is not None:
+        return baseline_total >= instrument.caseness.at_least
+    return baseline_total - instrument.min_total >= instrument.reliable_change.points
 
 
 def _review_after_weeks(program, code: str) -> int:
@@ -635,6 +690,7 @@ def send_due_reminders(*, portal_url: str, now: dt.datetime | None = None) -> in
     due = (
         Administration.objects.filter(
             status__in=OPEN_STATUSES, due_on__lte=today,
+            due_on__gte=today - dt.timedelta(days=FOLLOW_UP_WINDOW_DAYS),
             patient__portal_user__isnull=False, patient__portal_user__is_active=True,
             patient__portal_user__role=Role.PATIENT,
         )

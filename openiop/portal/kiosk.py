@@ -124,27 +124,37 @@ def answer(request):
     instrument = services.instrument_of(administration)
     audit.record(user=session.started_by, action=Action.VIEW, patient=session.patient, obj=administration,
                  detail={"page": "kiosk check-in", "kiosk_session": session.pk})
-    return _render_answer(request, session, administration, AnswersForm(instrument=instrument,
-                          saved=administration.answers), position=1, count=len(due))
+    # Answers saved earlier are never shown on the tablet: whoever holds it (or handed it over)
+    # must not read them. They still count when the check-in is sent.
+    return _render_answer(request, session, administration, AnswersForm(instrument=instrument),
+                          position=1, count=len(due))
 
 
 def _answer_posted(request, session, administration, *, position, count):
     actor = session.started_by
     instrument = services.instrument_of(administration)
-    form = AnswersForm.with_saved(request.POST, instrument=instrument, saved=administration.answers)
+    form = AnswersForm(request.POST, instrument=instrument)
     if not form.is_valid():
         return _render_answer(request, session, administration, form, position=position, count=count)
     if request.POST.get("action") == FINISH:
         if form.answers():
             # Keep what was answered so far, so staff can see it and the patient can go on later.
-            services.save_answers(actor=actor, administration=administration, answers=form.answers(),
-                                  mode=Mode.KIOSK)
+            saved = services.save_answers(actor=actor, administration=administration, answers=form.answers(),
+                                          mode=Mode.KIOSK)
+            if saved.has_safety_flag:
+                # A safety answer among the partial ones: crisis help first, staff alerted.
+                _close(request, session, reason="finished")
+                return render(request, "kiosk/safety.html", {"more": False})
         return _end(request, session, reason="finished", finished=True)
     try:
         completed = services.complete_administration(actor=actor, administration=administration,
                                                      answers=form.answers(), mode=Mode.KIOSK)
     except AnswerError as error:
         form.add_answer_errors(error.errors)
+        administration.refresh_from_db()
+        if administration.has_safety_flag:
+            # The safety answer was kept and the care team alerted; show help before anything else.
+            return render(request, "kiosk/safety.html", {"more": True})
         return _render_answer(request, session, administration, form, position=position, count=count)
     except ValidationError:
         return redirect("kiosk:answer")

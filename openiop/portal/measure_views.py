@@ -86,20 +86,25 @@ def answer(request, administration_id):
         return redirect("portal:check_ins")
     instrument = services.instrument_of(administration)
     form = AnswersForm(instrument=instrument, saved=administration.answers)
+    safety_alerted = False
     if request.method == "POST":
         form = AnswersForm.with_saved(request.POST, instrument=instrument, saved=administration.answers)
         if form.is_valid():
             action = request.POST.get("action")
             try:
                 if action == SAVE:
-                    services.save_answers(actor=user, administration=administration, answers=form.answers(),
-                                          mode=Mode.PORTAL)
+                    saved = services.save_answers(actor=user, administration=administration,
+                                                  answers=form.answers(), mode=Mode.PORTAL)
                     messages.success(request, "Your answers are saved. You can finish this check-in any time.")
+                    if saved.has_safety_flag:
+                        return _safety_page(request, saved, instrument)
                     return redirect("portal:check_ins")
                 services.complete_administration(actor=user, administration=administration,
                                                  answers=form.answers(), mode=Mode.PORTAL)
             except AnswerError as error:
                 form.add_answer_errors(error.errors)
+                administration.refresh_from_db()
+                safety_alerted = administration.has_safety_flag
             except ValidationError:
                 messages.info(request, "You have already sent this check-in. Thank you.")
                 return redirect("portal:check_ins")
@@ -110,7 +115,17 @@ def answer(request, administration_id):
                      detail={"page": "portal check-in"})
     return render(request, "portal/measures/answer.html", {
         "administration": administration, "form": form, "name": plain_name(instrument),
-        "buttons": PORTAL_BUTTONS,
+        "buttons": PORTAL_BUTTONS, "safety_alerted": safety_alerted,
+        "phone": care_team_phone(administration.episode, administration.patient.organization),
+    })
+
+
+def _safety_page(request, administration, instrument):
+    """Crisis help, shown as soon as a safety answer is saved, sent or not."""
+    return render(request, "portal/measures/safety.html", {
+        "administration": administration, "instrument": instrument, "name": plain_name(instrument),
+        "phone": care_team_phone(administration.episode, administration.patient.organization),
+        "more_due": queries.due_for_patient(administration.patient).exists(),
     })
 
 

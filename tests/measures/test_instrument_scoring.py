@@ -90,8 +90,8 @@ BANDS = {
     "GAD-2": [(0, 2, "Negative screen"), (3, 6, "Positive screen")],
     "AUDIT-C": [
         (0, 2, "Below the screening thresholds"),
-        (3, 3, "At the screening threshold for women (3); below the threshold for men (4)"),
-        (4, 12, "At or above the screening thresholds (women 3, men 4); higher scores mean riskier drinking"),
+        (3, 3, "Positive for women (3); below the threshold for men (4)"),
+        (4, 12, "Positive screen (women 3 or more, men 4 or more)"),
     ],
     "PCL-5": [
         (0, 32, "Below provisional PTSD cut-off"),

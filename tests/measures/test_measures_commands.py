@@ -378,7 +378,10 @@ def test_an_unknown_mrn_is_refused(patient_record, tmp_path):
 
 
 def test_scheduling_creates_due_measures_once(patient_record):
-    # A week after admission (2026-10-01) the weekly measures fall due.
+    # A week after admission (2026-10-01) the weekly measures fall due (the admission ones were
+    # asked on admission day, so their week has passed).
+    Administration.objects.filter(patient=patient_record).update(
+        created_at=dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC))
     before = Administration.objects.count()
 
     first, _ = run("measures_schedule", "--date", "2026-10-08")
@@ -421,8 +424,15 @@ def remind(*args):
     return run("measures_remind", "--base-url", "https://iop.example.org", *args)
 
 
+@pytest.fixture
+def due_this_week(patient_record):
+    """The persona's admission measures, as if admitted this week (reminders stop after two weeks)."""
+    Administration.objects.filter(patient=patient_record, status=Status.DUE).update(
+        due_on=timezone.localdate() - dt.timedelta(days=2))
+
+
 def test_a_patient_with_a_due_check_in_gets_one_email_with_no_health_information(
-    patient_user, patient_record, clinic
+    patient_user, patient_record, clinic, due_this_week
 ):
     services.record_answers(  # a completed one, so a score exists that must not leak
         actor=None, patient=patient_record, instrument_code="GAD-7",
@@ -447,7 +457,7 @@ def test_a_patient_with_a_due_check_in_gets_one_email_with_no_health_information
     assert stdout == "Sent a check-in reminder to 1 patient.\n"
 
 
-def test_the_reminder_is_sent_at_most_once_every_two_days(patient_user, patient_record):
+def test_the_reminder_is_sent_at_most_once_every_two_days(patient_user, patient_record, due_this_week):
     remind()
     remind()
     assert len(mail.outbox) == 1
@@ -460,7 +470,7 @@ def test_the_reminder_is_sent_at_most_once_every_two_days(patient_user, patient_
     assert len(mail.outbox) == 2
 
 
-def test_the_reminder_is_audited_as_the_operator(patient_user, patient_record):
+def test_the_reminder_is_audited_as_the_operator(patient_user, patient_record, due_this_week):
     remind()
 
     event = AuditEvent.objects.get(patient=patient_record, path="openiop measures remind")
@@ -490,7 +500,7 @@ def test_the_reminder_needs_the_portal_address(db, settings):
     assert error.value.returncode == 2
 
 
-def test_the_portal_address_can_come_from_the_setting(patient_user, settings):
+def test_the_portal_address_can_come_from_the_setting(patient_user, settings, due_this_week):
     settings.OPENIOP_BASE_URL = "https://portal.example.org/"
 
     run("measures_remind")

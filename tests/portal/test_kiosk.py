@@ -183,6 +183,13 @@ def test_the_start_page_explains_the_sign_out(client, front_desk, patient_record
     assert "PHQ-9" not in response.text and "AUDIT-C" not in response.text
 
 
+def test_front_desk_reaches_the_tablet_check_in_from_the_chart(client, front_desk, patient_record):
+    client.force_login(front_desk)
+    chart = client.get(f"/clinic/patients/{patient_record.mrn}/")
+    assert f'href="/clinic/patients/{patient_record.mrn}/measures/kiosk/"' in chart.text
+    assert "Scores, trends" not in chart.text
+
+
 def test_a_patient_with_nothing_due_cannot_get_a_kiosk(client, clinician, patient_record):
     Administration.objects.filter(patient=patient_record).update(status=Status.MISSED)
     response = start_kiosk(client, clinician, patient_record)
