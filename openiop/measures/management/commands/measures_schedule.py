@@ -16,7 +16,8 @@ from openiop.measures.management.commands.measures_score import BAD_INPUT
 class Command(PlainErrorCommand):
     help = (
         "Create the measures that fall due by today (or --date) from each program's schedule, "
-        "mark stale ones missed, and check who is not on track. Safe to run more than once."
+        "and mark missed the ones no longer wanted. Safe to run more than once. (Whether a "
+        "patient is on track is checked each time a score is recorded.)"
     )
     failure_summary = "scheduling failed"
 
