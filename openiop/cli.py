@@ -16,6 +16,7 @@ GROUPED_COMMANDS |= {
     ("measures", "schedule"): "measures_schedule",
     ("measures", "remind"): "measures_remind",
 }
+GROUPED_COMMANDS |= {("plans", "check"): "plans_check"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "openiop.intake",
     "openiop.worklist",
     "openiop.measures",
+    "openiop.plans",
     "openiop.demo",
     # audience apps: screens
     "openiop.public",

@@ -13,7 +13,8 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "organization")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Clinic", {"fields": ("role", "organization", "programs", "credentials")}),
+        ("Clinic", {"fields": ("role", "organization", "programs", "credentials", "requires_cosignature",
+                               "supervisor")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

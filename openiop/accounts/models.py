@@ -15,6 +15,10 @@ class User(AbstractUser):
     # Programs a staff member works in; clinicians see every patient enrolled in them.
     programs = models.ManyToManyField("programs.Program", blank=True, related_name="staff")
     credentials = models.CharField(max_length=60, blank=True, help_text="e.g. LCSW, LCADC, PMHNP")
+    # Clinicians whose licence needs supervision (associates, interns): their signed plans wait
+    # for the supervisor's co-signature.
+    requires_cosignature = models.BooleanField(default=False)
+    supervisor = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees")
     # Set for patient accounts: the patient record this login belongs to.
     patient = models.OneToOneField(
         "patients.Patient", null=True, blank=True, on_delete=models.PROTECT,

@@ -55,7 +55,15 @@ def admit_patient(
         _record_level(actor=actor, clinician=clinician, episode=episode, changed_on=admitted_on,
                       from_level="", to_level=level_of_care, reason=level_reason or "Admission")
     _schedule_measures(episode, actor=actor)
+    _open_plans(episode, actor=actor)
     return episode
+
+
+def _open_plans(episode, *, actor) -> None:
+    """The treatment and relapse-prevention plans start as drafts at admission (openiop/plans)."""
+    from openiop.plans import services as plans
+
+    plans.open_plans(actor=actor, episode=episode)
 
 
 def _schedule_measures(episode, *, actor, discharged: bool = False) -> None:
@@ -107,6 +115,11 @@ def change_level_of_care(
     episode.save(update_fields=["level_of_care"])
     audit.record(user=actor, action=Action.CHANGE, patient=episode.patient, obj=episode,
                  detail={"fields": ["level_of_care"]})
+    # A level-of-care change makes the treatment plan due for review now (its intensity changes).
+    from openiop.plans import services as plans
+
+    plans.request_review(actor=actor, episode=episode, on=changed_on,
+                         reason=f"Level of care changed to {episode.get_level_of_care_display()}")
     return change
 
 

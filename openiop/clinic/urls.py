@@ -20,4 +20,10 @@ urlpatterns = [
     path("", include(measure_urls)),
     # Measures: paper entry and the tablet check-in (issue 4).
     path("", include("openiop.clinic.measure_entry_views")),
+    # Relapse-prevention plans: editor actions, patient proposals, coping-strategy library.
+    path("", include("openiop.clinic.rp_urls")),
+    # Plan documents: PDFs of plan versions (treatment plan, relapse-prevention sheet, wallet card).
+    path("", include("openiop.clinic.plan_document_urls")),
+    # Treatment plans: the patient's plans, the draft editor, signatures, reviews, plans due.
+    path("", include("openiop.clinic.plan_urls")),
 ]

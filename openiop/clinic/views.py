@@ -21,6 +21,7 @@ from openiop.clinic.forms import (
     BreakGlassReviewForm,
     PatientSearchForm,
 )
+from openiop.clinic.plan_views import plans_due_for
 from openiop.measures import queries as measure_queries
 from openiop.patients.queries import (
     get_visible_patient,
@@ -59,6 +60,9 @@ def home(request):
         measures_due = (measure_queries.due_in_programs(user) if user.role == Role.DIRECTOR
                         else measure_queries.due_for_clinician(user))
         context["measures_due"] = measures_due.count()
+    if user.role in TREATING_ROLES:
+        # Also a count only; the "Plans due" page lists (and audits) them.
+        context["plans_due"] = len(plans_due_for(user))
     if user.role in PRIVACY_ROLES:
         context["unreviewed_break_glass"] = privacy_queries.break_glass_review_list(user).count()
     # Urgent safety alerts and other open tasks stay on the home page until acted on.

@@ -647,3 +647,13 @@ ON_CALL_ROTA = {
     "cod": ("codtherapist",),
     "adolescent": ("teentherapist",),
 }
+
+# --- group curriculum -----------------------------------------------------------------------
+# The organization's curriculum modules (topic area, titles). Relapse-prevention plan items link
+# to them (openiop/demo/plans.py), e.g. the trigger "Payday weekends" to Money management.
+CURRICULUM_MODULES = [
+    ("Life skills", ("Money management", "Budgeting and payday planning", "Job search", "Sleep hygiene")),
+    ("Relapse prevention", ("Identifying triggers", "Coping with cravings", "High-risk situations")),
+    ("Family education", ("Communication", "Boundaries")),
+    ("DBT skills", ("Distress tolerance", "Emotion regulation")),
+]

@@ -303,6 +303,14 @@ def build_measures(ctx: ClinicContext) -> None:
     build_measure_history(ctx)
 
 
+def build_plans(ctx: ClinicContext) -> None:
+    """Treatment and relapse-prevention plans in every state: drafts, signed, awaiting the
+    patient or a co-signature, reviewed and stepped down (openiop/demo/plans.py)."""
+    from openiop.demo.plans import build_plans as build
+
+    build(ctx)
+
+
 STEPS: list[Callable[[ClinicContext], None]] = [
     build_organization,
     build_rooms,
@@ -312,6 +320,7 @@ STEPS: list[Callable[[ClinicContext], None]] = [
     build_portal_logins,
     build_referrals,
     build_measures,
+    build_plans,
 ]
 # What `openiop seed` needs before it can add patients to an empty database.
 CLINIC_STEPS = [build_organization, build_rooms, build_staff]

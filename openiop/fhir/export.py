@@ -38,6 +38,7 @@ from openiop.fhir.mappers import (
     to_fhir_patient,
 )
 from openiop.fhir.measures import to_fhir_measures
+from openiop.fhir.plans import signed_versions_prefetch, to_fhir_plans
 from openiop.fhir.security import bundle_meta, is_part2
 from openiop.intake.models import LevelOfCareAssessment
 from openiop.measures.models import Administration
@@ -45,6 +46,7 @@ from openiop.measures.models import Status as MeasureStatus
 from openiop.measures.queries import available_instruments
 from openiop.patients.models import Coverage, Patient
 from openiop.patients.rules import CLINICAL, CONTACT, COVERAGE, DEMOGRAPHICS, chart_sections
+from openiop.plans.models import Plan
 from openiop.privacy.labels import PART2_SHORT_NOTICE
 
 EXPORT_FORMAT = "fhir-r4-json"
@@ -139,6 +141,18 @@ def measures_section(patient) -> list[dict]:
     return to_fhir_measures(administrations, available_instruments(patient.organization_id))
 
 
+def plans_section(patient) -> list[dict]:
+    """The signed versions of the treatment and relapse-prevention plans, episode by episode,
+    as Goals and CarePlans (fhir/plans.py). Drafts stay in the system."""
+    plans = (
+        Plan.objects.filter(patient=patient)
+        .select_related("episode")
+        .prefetch_related(signed_versions_prefetch())
+        .order_by("episode__admitted_on", "episode_id", "kind")
+    )
+    return to_fhir_plans(plans)
+
+
 # The Patient comes first (its narrative carries the notice); later parts append here. SUD
 # counseling notes and psychotherapy notes never go in (shared privacy.md §5 item 2).
 EXPORT_SECTIONS = [
@@ -150,6 +164,7 @@ EXPORT_SECTIONS = [
     level_of_care_assessment_section,
     consent_section,
     measures_section,
+    plans_section,
 ]
 
 

@@ -1,6 +1,11 @@
 """The shape of OpenIOP's long-running commands (demo, seed, imports)."""
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
+
+# Exit status for input the operator can fix (a bad date, an unknown instrument).
+BAD_INPUT = 2
 
 
 class PlainErrorCommand(BaseCommand):
@@ -24,3 +29,15 @@ class PlainErrorCommand(BaseCommand):
 
     def run(self, options) -> None:
         raise NotImplementedError
+
+
+def parse_day(text: str | None, *, option: str = "--date") -> dt.date | None:
+    """A YYYY-MM-DD option value, or None when it was not given; a clear error otherwise."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(
+            f"{option} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-29.", returncode=BAD_INPUT,
+        ) from error

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openiop.portal import measure_views, views
+from openiop.portal import measure_views, plan_document_views, plan_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
     path("check-ins/<int:administration_id>/", measure_views.answer, name="check_in"),
     path("check-ins/<int:administration_id>/sent/", measure_views.sent, name="check_in_sent"),
     path("progress/", measure_views.progress, name="progress"),
+    # Plans: the patient's signed plans, suggestions to the relapse-prevention plan, signing.
+    path("plans/", plan_views.my_plans, name="plans"),
+    path("plans/sign/<int:version_id>/", plan_views.sign_plan, name="sign_plan"),
+    # The patient's own plan PDFs (signed versions only).
+    path("plans/<int:version_id>/pdf/", plan_document_views.plan_pdf, name="plan_pdf"),
 ]

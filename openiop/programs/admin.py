@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from openiop.programs.models import OnCallShift, Organization, Program, Room, Site
+from openiop.programs.models import CurriculumModule, OnCallShift, Organization, Program, Room, Site
 
 
 @admin.register(Organization)
@@ -30,3 +30,9 @@ class OnCallShiftAdmin(admin.ModelAdmin):
     list_display = ("program", "clinician", "starts_at", "ends_at")
     list_filter = ("program",)
     date_hierarchy = "starts_at"
+
+
+@admin.register(CurriculumModule)
+class CurriculumModuleAdmin(admin.ModelAdmin):
+    list_display = ("title", "topic_area", "organization", "active")
+    list_filter = ("topic_area", "active", "organization")

@@ -52,6 +52,10 @@ class Program(models.Model):
     track = models.CharField(max_length=100, blank=True, help_text="e.g. Evening: Mon/Tue/Thu 18:00-21:00")
     min_weekly_hours = models.PositiveSmallIntegerField(default=9)
     max_weekly_hours = models.PositiveSmallIntegerField(default=19)
+    # Treatment plans: the first signed plan is due this many days after admission, and
+    # reviewed every plan_review_days (and at each level-of-care change).
+    plan_due_days = models.PositiveSmallIntegerField(default=7)
+    plan_review_days = models.PositiveSmallIntegerField(default=30)
     min_age = models.PositiveSmallIntegerField(default=18)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
     active = models.BooleanField(default=True)
@@ -94,3 +98,21 @@ class OnCallShift(models.Model):
 
     def __str__(self):
         return f"{self.clinician} on call for {self.program} from {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class CurriculumModule(models.Model):
+    """A module of a group curriculum (e.g. "Money management" in life skills). Relapse-prevention
+    plan items link to modules; the scheduling issue rotates them through group series."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="curriculum_modules")
+    topic_area = models.CharField(max_length=60, help_text="e.g. Life skills, Relapse prevention, DBT skills")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["topic_area", "title"]
+        constraints = [models.UniqueConstraint(fields=["organization", "title"], name="unique_module_title")]
+
+    def __str__(self):
+        return f"{self.topic_area}: {self.title}"

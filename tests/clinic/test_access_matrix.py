@@ -105,8 +105,45 @@ def url_arguments(patient_record, outsider):
 
     # The admission PHQ-9 that admit_patient created as due: the measure pages' record.
     administration = Administration.objects.filter(patient=patient_record, instrument_code="PHQ-9").first()
+    # Plans: a signed relapse-prevention version of patient_record (the clinic version page hands
+    # it to the RP editor; the portal sign page needs a signed version), one of its items, and a
+    # patient's proposal.
+    from openiop.plans import queries as plan_queries
+    from openiop.plans import services as plan_services
+    from openiop.plans.models import Plan, Proposal
+
+    rp_plan = Plan.objects.get(patient=patient_record, kind="relapse_prevention")
+    plan_clinician = plan_queries.primary_clinicians(rp_plan.episode)[0]
+    rp_version = plan_services.start_revision(actor=plan_clinician, plan=rp_plan)
+    rp_item = plan_services.save_item(actor=plan_clinician, version=rp_version, part="rp_item", kind="trigger",
+                                      text="Payday Fridays")
+    plan_services.save_item(actor=plan_clinician, version=rp_version, part="rp_item", kind="coping",
+                            text="Call my sponsor")
+    plan_services.sign_version(actor=plan_clinician, version=rp_version)
+    proposal = Proposal.objects.create(plan=rp_plan, patient=patient_record, kind="warning_sign",
+                                       text="Skipping breakfast", proposed_by=plan_clinician)
     return {"mrn": patient_record.mrn, "pk": access.pk, "referral_id": referral.pk,
-            "administration_id": administration.pk, "code": "PHQ-9"}
+            "administration_id": administration.pk, "code": "PHQ-9",
+            "version_id": rp_version.pk, "item_id": rp_item.pk, "proposal_id": proposal.pk,
+            **_treatment_plan_arguments(patient_record, plan_clinician)}
+
+
+def _treatment_plan_arguments(patient, clinician) -> dict:
+    """A signed and reviewed treatment plan of `patient`: the review pages' plan and review."""
+    from openiop.plans import services as plan_services
+    from openiop.plans.models import Plan
+
+    plan = Plan.objects.get(patient=patient, kind="treatment")
+    draft = plan_services.start_revision(actor=clinician, plan=plan)
+    goal = plan_services.save_item(actor=clinician, version=draft, part="goal", clinical_text="Abstinence")
+    objective = plan_services.save_item(actor=clinician, version=draft, part="objective", goal=goal,
+                                        text="Attend 90% of groups", target_date=dt.date(2026, 11, 1))
+    plan_services.save_item(actor=clinician, version=draft, part="intervention", goal=goal, modality="cbt",
+                            frequency="3 groups a week", responsible=clinician)
+    plan_services.sign_version(actor=clinician, version=draft)
+    review = plan_services.record_review(actor=clinician, plan=plan, reviewed_on=dt.date(2026, 11, 2),
+                                         summary="Progressing", progress={objective.pk: ("progressing", "")})
+    return {"plan_id": plan.pk, "review_id": review.pk}
 
 
 def build_url(route: str, pattern: URLPattern, arguments) -> str:

@@ -3,14 +3,9 @@
 Run nightly by the timer. Safe to run again: what already exists is not created twice.
 """
 
-import datetime as dt
-
-from django.core.management.base import CommandError
-
 from openiop.audit.context import command_context
-from openiop.lib.commands import PlainErrorCommand
+from openiop.lib.commands import PlainErrorCommand, parse_day
 from openiop.measures import services
-from openiop.measures.management.commands.measures_score import BAD_INPUT
 
 
 class Command(PlainErrorCommand):
@@ -35,14 +30,3 @@ class Command(PlainErrorCommand):
         noun = "measure" if created == 1 else "measures"
         self.stdout.write(f"Created {created} due {noun}{as_of}.")
 
-
-def parse_day(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as error:
-        raise CommandError(
-            f"--date {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-29.",
-            returncode=BAD_INPUT,
-        ) from error

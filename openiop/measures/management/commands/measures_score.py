@@ -19,13 +19,12 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 
-from openiop.lib.commands import PlainErrorCommand
+from openiop.lib.commands import BAD_INPUT, PlainErrorCommand
 from openiop.measures.fhir_import import ResponseError, read_response
 from openiop.measures.instruments import Instrument, builtin_instruments, normalize_code
 from openiop.measures.scoring import AnswerError, answers_from_list, score
 
 # Bad input (an unknown instrument, a wrong answer, an unreadable file): exit 2, like argparse.
-BAD_INPUT = 2
 
 
 class Command(PlainErrorCommand):
