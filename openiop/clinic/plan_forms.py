@@ -39,6 +39,11 @@ class EditorChoices:
     staff: dict = field(default_factory=dict)
 
 
+def goal_label(goal) -> str:
+    # The clinical wording first: several goals in the patient's own words can read alike.
+    return f"{goal.clinical_text} (“{goal.patient_words}”)" if goal.patient_words else goal.clinical_text
+
+
 def _choices(objects: dict, *, empty: str, describe=str) -> list[tuple[str, str]]:
     return [("", empty), *((key, _short(describe(obj))) for key, obj in objects.items())]
 
@@ -145,7 +150,7 @@ class ObjectiveForm(PlanItemForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["goal"].choices = _choices(self.editor_choices.goals, empty="Choose…")
+        self.fields["goal"].choices = _choices(self.editor_choices.goals, empty="Choose…", describe=goal_label)
 
     def clean(self):
         cleaned = super().clean()
@@ -173,7 +178,8 @@ class InterventionForm(PlanItemForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["goal"].choices = _choices(self.editor_choices.goals, empty="Not linked to a goal")
+        self.fields["goal"].choices = _choices(self.editor_choices.goals, empty="Not linked to a goal",
+                                               describe=goal_label)
         self.fields["responsible"].choices = _choices(
             self.editor_choices.staff, empty="Choose…",
             describe=lambda u: f"{u.display_name} ({u.get_role_display()})")

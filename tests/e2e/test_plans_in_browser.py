@@ -13,6 +13,9 @@ GROUP_LINE_BEFORE = "3 × 180 min group therapy block every week"
 GROUP_LINE_AFTER = "2 × 180 min group therapy block every week"
 ASAM_RATINGS = {f"d{n}": {"rating": 2, "rationale": "History and here-and-now reviewed."} for n in range(1, 7)}
 
+# How the goal is offered in the objective and intervention forms: clinical wording first.
+GOAL_CHOICE = "Sustained abstinence from alcohol (“I want to be sober for my daughter”)"
+
 
 def sign_in_as(page, username, lands_on):
     page.goto("/accounts/login/")
@@ -67,14 +70,14 @@ def write_and_sign_the_first_version(page, patient, clinician):
     assert section(page, "Goals").get_by_text("I want to be sober for my daughter").is_visible()
 
     objectives = section(page, "Objectives")
-    objectives.get_by_label("Goal").select_option(label="I want to be sober for my daughter")
+    objectives.get_by_label("Goal").select_option(label=GOAL_CHOICE)
     objectives.get_by_label("Measurable objective").fill("Attend 90% of scheduled groups for 4 weeks")
     objectives.get_by_label("Target date").fill("2026-12-31")
     page.get_by_role("button", name="Add (objectives)").click()
     assert section(page, "Objectives").get_by_text("by 2026-12-31").is_visible()
 
     interventions = section(page, "Interventions")
-    interventions.get_by_label("Goal").select_option(label="I want to be sober for my daughter")
+    interventions.get_by_label("Goal").select_option(label=GOAL_CHOICE)
     interventions.get_by_label("Modality").select_option(label="Cognitive behavioural therapy (CBT)")
     interventions.get_by_label("Frequency").fill("3 groups a week")
     interventions.get_by_label("Responsible staff").select_option(
