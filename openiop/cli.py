@@ -17,6 +17,7 @@ GROUPED_COMMANDS |= {
     ("measures", "remind"): "measures_remind",
 }
 GROUPED_COMMANDS |= {("plans", "check"): "plans_check"}
+GROUPED_COMMANDS |= {("schedule", "solve"): "schedule_solve", ("schedule", "validate"): "schedule_validate"}
 
 
 def main(argv: list[str] | None = None) -> None:

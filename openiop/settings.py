@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "openiop.worklist",
     "openiop.measures",
     "openiop.plans",
+    "openiop.scheduling",
     "openiop.demo",
     # audience apps: screens
     "openiop.public",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Value, When
 from django.utils import timezone
 
 from openiop.care.models import CareTeamMember, CareTeamRole, EpisodeOfCare, EpisodeStatus
@@ -39,7 +39,9 @@ def plans_for_patient(user, patient):
         Plan.objects.visible_to(user).filter(patient=patient)
         .select_related("episode__program")
         .prefetch_related(Prefetch("versions", queryset=PlanVersion.objects.order_by("-number")))
-        .order_by("-episode__admitted_on", "kind")
+        # The treatment plan first, then the relapse-prevention plan, newest episode first.
+        .order_by("-episode__admitted_on", "episode_id",
+                  Case(When(kind=PlanKind.TREATMENT, then=Value(0)), default=Value(1)))
     )
 
 

@@ -264,3 +264,8 @@ def test_only_clinical_staff_hold_the_clinic_screen_for_a_patient_signature(pati
     with pytest.raises(ValidationError):
         services.sign_as_patient(actor=front_desk, version=version, typed_name="Avery Quinlan", method="clinic_screen")
     services.sign_as_patient(actor=clinician, version=version, typed_name="Avery Quinlan", method="clinic_screen")
+
+
+def test_the_treatment_plan_is_listed_before_the_relapse_prevention_plan(patient_record, clinician):
+    kinds = [plan.kind for plan in queries.plans_for_patient(clinician, patient_record)]
+    assert kinds == [PlanKind.TREATMENT, PlanKind.RELAPSE_PREVENTION]
