@@ -20,6 +20,7 @@ from openiop.scheduling.instance import (
     Section,
     Session,
     Staff,
+    seats_needed,
 )
 
 FIRST_START = 8 * 60  # one-to-one sessions start on a half-hour grid, 08:00 ...
@@ -275,7 +276,8 @@ def _first_free_slot(week: Week, patient: Patient, service: str, minutes: int) -
     if week.calendar.minutes[key] + minutes > patient.max_minutes:
         return None
     staff = _staff_for(week, patient, service)
-    rooms = sorted((r for r in week.instance.rooms.values() if r.capacity >= 2), key=lambda r: r.id)
+    seats = seats_needed(service, 1, 1)
+    rooms = sorted((r for r in week.instance.rooms.values() if r.capacity >= seats), key=lambda r: r.id)
     for day in DAYS:
         for start in range(FIRST_START, LAST_START + 1, GRID_STEP):
             end = start + minutes
@@ -317,8 +319,9 @@ def _why_no_slot(week: Week, patient: Patient, service: str, minutes: int) -> st
             clinician = patient.primary_clinician
             return f"their primary clinician ({clinician}) does not offer individual sessions."
         return f"no staff member offers {service} sessions."
-    if not any(r.capacity >= 2 for r in week.instance.rooms.values()):
-        return "no room seats two people."
+    seats = seats_needed(service, 1, 1)
+    if not any(r.capacity >= seats for r in week.instance.rooms.values()):
+        return f"no room seats {seats} people."
     who = (
         "their primary clinician"
         if service == "individual"

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 
 SERVICES = ("individual", "family", "medication")
 DEFAULT_GROUP_SIZE = 12
+# A family session seats the patient's family too (not listed in the instance): one more person.
+FAMILY_GUESTS = 1
+
+
+def seats_needed(kind: str, patients: int, staff: int) -> int:
+    """How many people a session puts in its room."""
+    return patients + staff + (FAMILY_GUESTS if kind == "family" else 0)
 
 
 class InstanceError(ValueError):

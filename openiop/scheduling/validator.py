@@ -11,7 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from openiop.scheduling.instance import SERVICES, Instance, Schedule, Session, format_time
+from openiop.scheduling.instance import (
+    SERVICES,
+    Instance,
+    Schedule,
+    Session,
+    format_time,
+    seats_needed,
+)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -112,11 +119,12 @@ def no_double_booking(instance: Instance, sessions: list[Session]) -> Iterator[V
 def room_capacity(instance: Instance, sessions: list[Session]) -> Iterator[Violation]:
     for session in sessions:
         room = instance.rooms.get(session.room) if session.room is not None else None
-        people = len(session.patients) + len(session.staff)
+        people = seats_needed(session.kind, len(session.patients), len(session.staff))
         if room is not None and people > room.capacity:
+            family = " and the family" if session.kind == "family" else ""
             message = (
                 f"session {session.id} puts {people} people ({len(session.patients)} patients, "
-                f"{len(session.staff)} staff) in room {room.id}, which seats {room.capacity}."
+                f"{len(session.staff)} staff{family}) in room {room.id}, which seats {room.capacity}."
             )
             yield Violation(2, (session.id,), message)
 

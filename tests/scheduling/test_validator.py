@@ -423,3 +423,17 @@ def test_it_names_a_session_in_a_room_the_instance_does_not_have():
     sessions = valid_sessions()
     sessions["med-p1-1"]["room"] = "basement"
     only_rule(check(sessions), 7, "med-p1-1", "'basement'")
+
+
+def test_a_family_session_needs_a_seat_for_the_family_too():
+    instance = week()
+    instance["rooms"].append({"id": "office-2", "capacity": 2})
+    instance["patients"][1]["demand"]["family"] = {"sessions": 1, "minutes": 60}  # p2, with t1
+    sessions = valid_sessions()
+    sessions["fam-p2-1"] = {
+        "id": "fam-p2-1", "kind": "family", "day": 3, "start": "14:00", "minutes": 60,
+        "room": "office-2", "staff": ["t1"], "patients": ["p2"], "telehealth": False,
+    }
+    only_rule(check(sessions, instance), 2, "fam-p2-1", "office-2", "seats 2", "family")
+    sessions["fam-p2-1"]["room"] = "office-1"
+    assert check(sessions, instance) == []
