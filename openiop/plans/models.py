@@ -350,7 +350,27 @@ class SignatureMethod(models.TextChoices):
     PORTAL = "portal", "In the patient portal"
 
 
-class Signature(LabelledRecord):
+class WrittenOnce(models.Model):
+    """A record complete when it is created (a signature, a signed review and its progress
+    rows): never changed, never deleted."""
+
+    written_once_what = "This record"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise SignedVersionError(f"{self.written_once_what} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedVersionError(f"{self.written_once_what} is never deleted.")
+
+
+class Signature(WrittenOnce, LabelledRecord):
+    written_once_what = "A signature"
+
     version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="signatures")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=12, choices=SignerRole.choices)
@@ -370,14 +390,6 @@ class Signature(LabelledRecord):
     def __str__(self):
         return f"{self.get_role_display()}: {self.signer} at {self.signed_at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise SignedVersionError("A signature cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise SignedVersionError("A signature is never deleted.")
-
 
 class ReviewReason(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled review"
@@ -392,8 +404,10 @@ class ProgressStatus(models.TextChoices):
     REVISED = "revised", "Revised"
 
 
-class Review(LabelledRecord):
+class Review(WrittenOnce, LabelledRecord):
     """A signed review of the treatment plan (and the relapse-prevention plan with it)."""
+
+    written_once_what = "A signed review"
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="reviews")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -417,16 +431,10 @@ class Review(LabelledRecord):
     def __str__(self):
         return f"Review of {self.reviewed_on}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise SignedVersionError("A signed review cannot be changed.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise SignedVersionError("A signed review is never deleted.")
+class ObjectiveProgress(WrittenOnce):
+    written_once_what = "A signed review's progress"
 
-
-class ObjectiveProgress(models.Model):
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="progress")
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=ProgressStatus.choices)
@@ -437,15 +445,6 @@ class ObjectiveProgress(models.Model):
 
     def __str__(self):
         return f"{self.objective}: {self.get_status_display()}"
-
-    def save(self, *args, **kwargs):
-        # Part of a signed review.
-        if self.pk is not None:
-            raise SignedVersionError("A signed review cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise SignedVersionError("A signed review is never deleted.")
 
 
 class ProposalStatus(models.TextChoices):
