@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    "django_tasks_db",
     # domain apps: data and rules
     "openiop.accounts",
     "openiop.audit",
@@ -225,6 +226,24 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "use_tls": envbool("EMAIL_USE_TLS", True),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+
+# --- background work ------------------------------------------------------------------------
+# Django's tasks framework; the database backend works on SQLite and PostgreSQL and is run by
+# `openiop db_worker` (started beside the server by `openiop demo`). Tests run tasks at once.
+_tasks_backend = os.environ.get("OPENIOP_TASKS_BACKEND") or (
+    "django.tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend"
+)
+TASKS = {"default": {"BACKEND": _tasks_backend, "QUEUES": ["default"]}}
+
+# The demo's solver time for this week and next (past weeks get a fifth of it, at least 0.2 s).
+# Tests build the demo clinic several times, so they give it less.
+OPENIOP_DEMO_SOLVER_SECONDS = float(os.environ.get("OPENIOP_DEMO_SOLVER_SECONDS") or (1 if TESTING else 5))
+
+# --- text messages (appointment reminders) --------------------------------------------------
+# A dotted path to a class with `send(phone, text)`; console in demo and development, a file
+# backend (OPENIOP_SMS_FILE_PATH) for inspection. Production sets its provider's adapter.
+OPENIOP_SMS_BACKEND = os.environ.get("OPENIOP_SMS_BACKEND") or "openiop.scheduling.sms.ConsoleBackend"
+OPENIOP_SMS_FILE_PATH = os.environ.get("OPENIOP_SMS_FILE_PATH", "")
 
 # --- security headers -----------------------------------------------------------------------
 SECURE_CSP = {

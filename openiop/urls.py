@@ -13,6 +13,8 @@ urlpatterns = [
     path("portal/", include("openiop.portal.urls")),
     # The clinic tablet check-in (openiop/portal/kiosk.py): reachable without signing in.
     path("kiosk/", include("openiop.portal.kiosk")),
+    # Calendar feeds (openiop/scheduling/feeds.py): reachable without signing in, by secret token.
+    path("feeds/", include("openiop.scheduling.feed_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -43,14 +43,17 @@ def record(
     return event
 
 
-def record_many(*, user, action: str, patients: Iterable, detail: dict | None = None) -> int:
-    """Append one event per patient shown in a list or search result, in one query."""
+def record_many(*, user, action: str, patients: Iterable, detail: dict | None = None,
+                object_type: str = "patients.patient") -> int:
+    """Append one event per patient shown in a list or search result, in one query.
+    `object_type` names what was touched when it is not the patient record itself (e.g. a
+    patient's week on the calendar)."""
     actor = _actor_fields(user)
     origin = _origin_fields()
     events = [
         AuditEvent(
             **actor, **origin, patient=p, patient_mrn=p.mrn, action=action,
-            object_type="patients.patient", object_id=str(p.pk), detail=detail or {},
+            object_type=object_type, object_id=str(p.pk), detail=detail or {},
         )
         for p in patients
     ]

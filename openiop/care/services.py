@@ -32,7 +32,8 @@ def admit_patient(
     """Open an episode of care in `program`, labelled for that program (Part 2 or not).
 
     Refuses a second current episode in the same program. Records the admission level as the
-    first entry of the level-of-care history. Side effects: `create` audit events.
+    first entry of the level-of-care history. Side effects: `create` audit events; the
+    availability given at intake becomes the patient's scheduling availability.
     """
     if EpisodeOfCare.objects.filter(
         patient=patient, program=program, status__in=[EpisodeStatus.ACTIVE, EpisodeStatus.ONHOLD]
@@ -56,7 +57,15 @@ def admit_patient(
                       from_level="", to_level=level_of_care, reason=level_reason or "Admission")
     _schedule_measures(episode, actor=actor)
     _open_plans(episode, actor=actor)
+    _copy_availability(episode, actor=actor)
     return episode
+
+
+def _copy_availability(episode, *, actor) -> None:
+    # The free times given at intake become the patient's scheduling availability.
+    from openiop.scheduling import availability
+
+    availability.copy_from_screening(episode, by=actor)
 
 
 def _open_plans(episode, *, actor) -> None:
@@ -179,7 +188,8 @@ def record_admission_consent(*, actor, episode: EpisodeOfCare, kind: str, signed
 def discharge_patient(
     *, actor, episode: EpisodeOfCare, discharged_on: dt.date, reason: str
 ) -> EpisodeOfCare:
-    """Close an episode. Side effects: one `change` audit event."""
+    """Close an episode. Side effects: one `change` audit event; the patient leaves their group
+    series and their one-to-one sessions after the discharge day are cancelled (scheduling)."""
     if not episode.is_current:
         raise ValidationError({"episode": "This episode has already ended."})
     if discharged_on < episode.admitted_on:
@@ -196,7 +206,15 @@ def discharge_patient(
         detail={"fields": ["status", "discharged_on", "discharge_reason"]},
     )
     _schedule_measures(episode, actor=actor, discharged=True)
+    _end_schedule(episode, actor=actor)
     return episode
+
+
+def _end_schedule(episode, *, actor) -> None:
+    # Group series end and one-to-one sessions after the discharge day are cancelled.
+    from openiop.scheduling import services as scheduling
+
+    scheduling.end_schedule_at_discharge(episode, by=actor)
 
 
 @transaction.atomic

@@ -26,4 +26,10 @@ urlpatterns = [
     path("", include("openiop.clinic.plan_document_urls")),
     # Treatment plans: the patient's plans, the draft editor, signatures, reviews, plans due.
     path("", include("openiop.clinic.plan_urls")),
+    # Scheduling: the patient's free times (work and school kept free).
+    path("", include("openiop.clinic.availability_views")),
+    # A staff member's own calendar link (issue 6).
+    path("", include("openiop.clinic.schedule_feed_urls")),
+    # Schedule (issue 6): calendars, the today board, sessions, group series, weekly hours, the solver.
+    path("", include("openiop.clinic.schedule_urls")),
 ]

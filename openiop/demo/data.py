@@ -47,6 +47,7 @@ SITES = {
 ROOMS = [
     ("main", "Group Room A", 12),
     ("main", "Group Room B", 10),
+    ("main", "Group Room C", 14),
     ("main", "Family Room", 8),
     ("main", "Office 1", 2),
     ("main", "Office 2", 2),

@@ -311,6 +311,15 @@ def build_plans(ctx: ClinicContext) -> None:
     build(ctx)
 
 
+def build_schedule(ctx: ClinicContext) -> None:
+    """Group types and curricula, staff hours, each track's group series, patients' free times,
+    and solved weeks (openiop/demo/scheduling.py)."""
+    from openiop.demo.scheduling import build_schedule_resources, build_schedule_weeks
+
+    build_schedule_resources(ctx)
+    build_schedule_weeks(ctx)
+
+
 STEPS: list[Callable[[ClinicContext], None]] = [
     build_organization,
     build_rooms,
@@ -321,6 +330,7 @@ STEPS: list[Callable[[ClinicContext], None]] = [
     build_referrals,
     build_measures,
     build_plans,
+    build_schedule,
 ]
 # What `openiop seed` needs before it can add patients to an empty database.
 CLINIC_STEPS = [build_organization, build_rooms, build_staff]

@@ -27,6 +27,7 @@ from django.utils.html import escape
 from openiop.audit import services as audit
 from openiop.audit.models import Action
 from openiop.care.models import AdmissionConsent, Diagnosis, EpisodeOfCare, LevelOfCareChange
+from openiop.fhir.appointments import roster_rows, to_fhir_appointments
 from openiop.fhir.mappers import (
     full_url_of,
     to_fhir_care_team,
@@ -153,6 +154,12 @@ def plans_section(patient) -> list[dict]:
     return to_fhir_plans(plans)
 
 
+def appointments_section(patient) -> list[dict]:
+    """The sessions the patient is booked in, oldest first, as Appointments listing only this
+    patient, the staff and the room, never another patient (fhir/appointments.py)."""
+    return to_fhir_appointments(roster_rows(patient))
+
+
 # The Patient comes first (its narrative carries the notice); later parts append here. SUD
 # counseling notes and psychotherapy notes never go in (shared privacy.md §5 item 2).
 EXPORT_SECTIONS = [
@@ -165,6 +172,7 @@ EXPORT_SECTIONS = [
     consent_section,
     measures_section,
     plans_section,
+    appointments_section,
 ]
 
 

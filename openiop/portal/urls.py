@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from openiop.portal import measure_views, plan_document_views, plan_views, views
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("plans/sign/<int:version_id>/", plan_views.sign_plan, name="sign_plan"),
     # The patient's own plan PDFs (signed versions only).
     path("plans/<int:version_id>/pdf/", plan_document_views.plan_pdf, name="plan_pdf"),
+    # The schedule: upcoming sessions, the calendar link and reminder choices (issue 6).
+    path("", include("openiop.portal.schedule_urls")),
 ]

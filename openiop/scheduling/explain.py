@@ -53,22 +53,34 @@ def group_reason(instance: Instance, patient: Patient, missing: int, mine: list[
     if not sections:
         return f"{head}: the {patient.track} track has no group sections this week."
     meets = f"the {patient.track} track meets {describe(tuple(Window(s.day, s.start, s.end) for s in sections))}"
-    can_attend = [s for s in sections if patient.free(s.day, s.start, s.end)]
+    # Parallel sections at one time count once: a patient attends one block at a time.
+    times = sorted({(s.day, s.start, s.end) for s in sections})
+    can_attend = [t for t in times if patient.free(*t)]
     attended = {s.section for s in mine if s.kind == "group"}
-    if len(sections) < patient.group_blocks:
-        return (f"{head}: {meets}, only {len(sections)} section{'s' if len(sections) != 1 else ''} this week. Nearest fix: add a "
-                f"section to the {patient.track} track or lower the plan's group blocks.")
+    if len(times) < patient.group_blocks:
+        return (f"{head}: {meets}, only {len(times)} time{'s' if len(times) != 1 else ''} this week. Nearest fix: "
+                f"add a section to the {patient.track} track at another time or lower the plan's group blocks "
+                f"to {len(times)}.")
     if len(can_attend) < patient.group_blocks:
-        missing_times = [s for s in sections if s not in can_attend]
+        missing_times = [s for s in sections if (s.day, s.start, s.end) not in can_attend]
         fix = nearest_missing_section(patient, missing_times)
-        return f"{head}: available {availability_words(patient)}; {meets}. Nearest fix: {fix}"
+        lower = f", or lower the plan's group blocks to {len(can_attend)}" if can_attend else ""
+        return f"{head}: available {availability_words(patient)}; {meets}. Nearest fix: {fix[:-1]}{lower}."
     if patient_minutes(mine) >= patient.max_minutes:
         return f"{head}: the week is already at the patient's maximum of {hours(patient.max_minutes)}."
-    open_ones = [s for s in can_attend if s.id not in attended]
-    names = ", ".join(f"{DAY_NAMES[s.day]} {format_time(s.start)}" for s in open_ones)
-    return (f"{head}: the sections the patient can attend ({names}) are full, clash with another "
-            f"session or have no facilitator or room. Nearest fix: open another section of the "
-            f"{patient.track} track or raise its group size.")
+    taken_times = {(instance.sections[s].day, instance.sections[s].start, instance.sections[s].end)
+                   for s in attended if s in instance.sections}
+    open_times = [t for t in can_attend if t not in taken_times]
+    names = ", ".join(f"{DAY_NAMES[d]} {format_time(a)}" for d, a, _ in open_times)
+    clashes = [s for s in mine if any(s.day == d and s.start < e and a < s.end for d, a, e in open_times)
+               and s.kind != "group"]
+    if clashes:
+        clash = clashes[0]
+        return (f"{head}: the patient's {clash.kind} session ({when(clash)}) is at a time the track meets "
+                f"({names}). Nearest fix: move that session to another time.")
+    return (f"{head}: the sections the patient can attend ({names}) are full or have no free facilitator "
+            f"or room. Nearest fix: open another section of the {patient.track} track at one of those times "
+            f"or raise its group size.")
 
 
 def nearest_missing_section(patient: Patient, sections) -> str:
@@ -109,9 +121,55 @@ def service_reason(instance: Instance, patient: Patient, service: str, demand, m
     if len(full) == len(staff):
         return (f"{head}: {who} {'is' if len(staff) == 1 else 'are'} at the weekly maximum hours. "
                 "Nearest fix: move some of their sessions to a colleague or raise their maximum.")
-    return (f"{head}: the times when both the patient and {who} are free "
-            f"({describe(tuple(w for _, w in shared))}) are taken by other sessions or rooms. "
-            "Nearest fix: free one of those times or ask the patient about other times.")
+    taken = (f"{head}: the times when both the patient and {who} are free "
+             f"({describe(tuple(w for _, w in shared))}) are taken")
+    return f"{taken}{what_takes(instance, patient, shared, demand.minutes, booked)}"
+
+
+def what_takes(instance: Instance, patient: Patient, shared, minutes: int, booked) -> str:
+    """What fills the shared times, and the nearest fix: the session in the way of the most
+    start times (a group the staff member leads, another patient's session, the patient's own),
+    or no free room."""
+    in_the_way = defaultdict(int)
+    roomless = 0
+    for member, window in shared:
+        for start in range(window.start, window.end - minutes + 1, 15):
+            if not member.free(window.day, start, start + minutes):
+                continue
+            blocking = [s for s in (*booked[member.id], *booked[patient.id])
+                        if s.day == window.day and s.start < start + minutes and start < s.end]
+            for session in dict.fromkeys(blocking):
+                in_the_way[session, member] += 1
+            roomless += not blocking
+    if not in_the_way:
+        return " (no room is free then). Nearest fix: free an office at one of those times."
+    (session, member), _ = max(in_the_way.items(), key=lambda item: (item[1], -item[0][0].day, -item[0][0].start))
+    fixed = any(session.id == f.id for f in instance.fixed)
+    section = instance.sections.get(session.section or "") if session.kind == "group" else None
+    if patient.id in session.patients and session.kind == "group":
+        what = f"by the patient's own group block {session.section} ({when(session)})"
+        fix = nearest_staff_time(patient, [member], minutes, avoid=session)[:-1]
+    elif patient.id in session.patients:
+        what = f"by the patient's own {session.kind} session {session.id} ({when(session)})"
+        fix = "ask the patient about other times" if fixed else "move that session to another time"
+    elif section is not None and member.id in session.staff:
+        what = f"e.g. {member.name} leads section {section.id} ({when(session)})"
+        if section.facilitator is None and not section.booked:
+            fix = f"ask another clinician who leads {section.group_type} groups to lead it"
+        else:
+            fix = (f"ask whether another clinician who leads {section.group_type} groups could lead it "
+                   f"(it is set by hand), or ask the patient about other times")
+    else:
+        others = ", ".join(session.patients) or "another session"
+        what = f"e.g. {member.name}'s {session.kind} session with {others} ({when(session)})"
+        fix = "ask the patient about other times" if fixed else "move that session to another time"
+    if roomless:
+        fix += " (some times have no free room)"
+    return f", {what}. Nearest fix: {fix}."
+
+
+def when(session: Session) -> str:
+    return f"{DAY_NAMES[session.day]} {format_time(session.start)}–{format_time(session.end)}"
 
 
 def shared_time(patient: Patient, member, minutes: int) -> list[Window]:
@@ -126,14 +184,17 @@ def shared_time(patient: Patient, member, minutes: int) -> list[Window]:
     return windows
 
 
-def nearest_staff_time(patient: Patient, staff, minutes: int) -> str:
-    """Suggest the staff working time on a day the patient already comes in, else any."""
+def nearest_staff_time(patient: Patient, staff, minutes: int, avoid: Session | None = None) -> str:
+    """Suggest the staff working time on a day the patient already comes in, else any (outside
+    the `avoid` session, e.g. the patient's group block)."""
     patient_days = {w.day for w in patient.availability}
     options = [(w.day not in patient_days, w.day, w.start, member.name, w)
-               for member in staff for w in member.availability if w.end - w.start >= minutes]
+               for member in staff for w in member.availability if w.end - w.start >= minutes
+               and not (avoid is not None and w.day == avoid.day and avoid.start - w.start < minutes
+                        and w.end - avoid.end < minutes)]
     if not options:
         return "ask the staff to add working hours."
-    _, _, _, name, window = min(options)
+    _, _, _, name, window = min(options, key=lambda option: option[:4])
     return (f"ask about availability on {DAY_NAMES[window.day]} {format_time(window.start)}–"
             f"{format_time(window.end)}, when {name} works.")
 

@@ -1,6 +1,7 @@
 """A simple first-fit week: the baseline the benchmark compares the solver with.
 
-Honest rather than clever. Fixed sessions stay; every section gets its set (or else the first
+Honest rather than clever. Fixed sessions stay, and booked sections run as they stand (their
+room, facilitator and booked patients); every other section gets its set (or else the first
 qualified, free) facilitator and room; then patients, in id order, join their track's sections
 in day order and get each one-to-one service at the first half-hour start where they, the right
 staff member and a room are all free. It never breaks a hard rule (the tests run the validator
@@ -35,14 +36,14 @@ class Calendar:
     """What each patient, staff member and room is already booked for, and their weekly minutes."""
 
     def __init__(self):
-        self._booked: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+        self._booked: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
         self.minutes: Counter[tuple[str, str]] = Counter()
 
     def free(self, key: tuple[str, str], day: int, start: int, end: int) -> bool:
-        return all(d != day or end <= s or e <= start for d, s, e in self._booked[key])
+        return all(end <= s or e <= start for s, e in self._booked.get((*key, day), ()))
 
     def book(self, key: tuple[str, str], day: int, start: int, end: int) -> None:
-        self._booked[key].append((day, start, end))
+        self._booked[(*key, day)].append((start, end))
         self.minutes[key] += end - start
 
     def book_session(self, session: Session) -> None:
@@ -108,8 +109,13 @@ def greedy_schedule(instance: Instance) -> Schedule:
     for session in instance.fixed:
         week.fixed.append(session)
         week.calendar.book_session(session)
-    for section in sorted(instance.sections.values(), key=lambda s: (s.day, s.start, s.id)):
-        open_section(week, section)
+    sections = sorted(instance.sections.values(), key=lambda s: (s.day, s.start, s.id))
+    for section in sections:
+        if section.booked and not _held_as_fixed(week, section):
+            open_booked_section(week, section)
+    for section in sections:
+        if not section.booked:
+            open_section(week, section)
     for patient in sorted(instance.patients.values(), key=lambda p: p.id):
         reasons = join_sections(week, patient) + place_services(week, patient)
         if reasons:
@@ -123,9 +129,24 @@ def greedy_schedule(instance: Instance) -> Schedule:
 # Sections ---------------------------------------------------------------------------------------
 
 
+def _held_as_fixed(week: Week, section: Section) -> bool:
+    return any(s.kind == "group" and s.section == section.id for s in week.fixed)
+
+
+def open_booked_section(week: Week, section: Section) -> None:
+    """A section with booked patients runs as it stands: its room, its facilitator and the booked
+    patients (who may be people the instance does not reschedule); the seats left are open."""
+    room = week.instance.rooms[section.room]
+    size = max(0, min(week.instance.section_size(section), room.capacity - 1))
+    opened = OpenSection(section, section.room, section.facilitator, max(size, len(section.booked)),
+                         list(section.booked))
+    week.sections[section.id] = opened
+    week.calendar.book_session(opened.to_session())
+
+
 def open_section(week: Week, section: Section) -> None:
     """Give the section a facilitator and a room if both can be found; otherwise it is not held."""
-    if any(s.kind == "group" and s.section == section.id for s in week.fixed):
+    if _held_as_fixed(week, section):
         return  # already held as a fixed session, which nobody else may join
     facilitator = _facilitator_for(week, section)
     room = _room_for(week, section)
@@ -183,8 +204,9 @@ def join_sections(week: Week, patient: Patient) -> list[str]:
     """Add the patient to their track's sections in day order; return why blocks are missing."""
     key = ("patient", patient.id)
     already = [s for s in week.sessions_of(patient.id) if s.kind == "group"]
-    attended = {s.section for s in already}
-    placed = len(already)
+    booked = {o.section.id for o in week.sections.values() if o.section.booked and patient.id in o.patients}
+    attended = {s.section for s in already} | booked
+    placed = len(already) + len(booked)
     why_not: Counter[str] = Counter()
     track = sorted(
         (s for s in week.instance.sections.values() if s.track == patient.track),
@@ -284,10 +306,12 @@ def _first_free_slot(week: Week, patient: Patient, service: str, minutes: int) -
             if not (patient.free(day, start, end) and week.calendar.free(key, day, start, end)):
                 continue
             person = next((s for s in staff if _staff_can_work(week, s, day, start, end)), None)
+            if person is None:
+                continue
             room = next(
                 (r for r in rooms if week.calendar.free(("room", r.id), day, start, end)), None
             )
-            if person is not None and room is not None:
+            if room is not None:
                 return Session(
                     id=_new_id(week, service, patient.id),
                     kind=service,

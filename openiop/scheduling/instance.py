@@ -84,6 +84,11 @@ class Section:
     minutes: int
     room: str | None = None
     facilitator: str | None = None
+    # Patients already seated (repairing a week): they stay, and the section runs with its room
+    # and facilitator. Ids may be of patients not in the instance (not being rescheduled).
+    booked: tuple[str, ...] = ()
+    # Who led the section last week, for continuity when the solver chooses the facilitator.
+    last_facilitator: str | None = None
 
     @property
     def end(self) -> int:
@@ -149,6 +154,14 @@ class Instance:
 
     def section_size(self, section: Section) -> int:
         return self.group_types[section.group_type].max_size
+
+    @property
+    def outside_patients(self) -> frozenset[str]:
+        """People named in fixed sessions or booked seats who are not among `patients`: they are
+        not being rescheduled this time, but they are there and cannot be in two places."""
+        named = {p for f in self.fixed for p in f.patients}
+        named |= {p for s in self.sections.values() for p in s.booked}
+        return frozenset(named - set(self.patients))
 
     def planned_minutes(self, patient: Patient) -> int:
         """What the patient's plan asks for this week: group blocks of their track's usual
@@ -238,7 +251,8 @@ def load_instance(data: dict) -> Instance:
     sections = {s["id"]: _section(s, rooms, group_types, staff, errors)
                 for s in _unique(data.get("sections"), "sections", errors)}
     patients = {p["id"]: _patient(p, staff, sections, errors) for p in _unique(data.get("patients"), "patients", errors)}
-    fixed = tuple(_fixed(f, rooms, staff, patients, sections, errors) for f in _unique(data.get("fixed"), "fixed", errors))
+    fixed = tuple(_fixed(f, rooms, staff, sections, errors) for f in _unique(data.get("fixed"), "fixed", errors))
+    _check_booked(sections, group_types, patients, fixed, errors)
     if errors:
         raise InstanceError(errors)
     return Instance(week_start, rooms, group_types, staff, sections, patients, fixed)
@@ -275,12 +289,55 @@ def _section(raw, rooms, group_types, staff, errors) -> Section:
         day = 0
     if not raw.get("track"):
         errors.append(f"{where}.track: say which track the section belongs to.")
+    last = raw.get("last_facilitator")
+    if last is not None and last not in staff:
+        errors.append(f"{where}.last_facilitator: unknown staff member '{last}'.")
+    booked = _id_list(raw.get("booked"), f"{where}.booked", errors)
+    if booked:
+        # Seated patients stay, so the section runs as it stands: its room and facilitator too.
+        for name in ("room", "facilitator"):
+            if raw.get(name) is None:
+                errors.append(f"{where}.{name}: a section with booked patients must name its {name}.")
     return Section(
         id=raw["id"], track=raw.get("track") or "", group_type=raw.get("group_type") or "", day=day,
         start=parse_time(raw.get("start"), f"{where}.start", errors),
         minutes=_positive(raw.get("minutes"), f"{where}.minutes", errors),
-        room=raw.get("room"), facilitator=raw.get("facilitator"),
+        room=raw.get("room"), facilitator=raw.get("facilitator"), booked=booked, last_facilitator=last,
     )
+
+
+def _id_list(raw, where: str, errors: list[str]) -> tuple[str, ...]:
+    """A list of distinct text ids (None: empty)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
+        errors.append(f"{where}: write a list of patient ids, e.g. [\"p7\", \"p9\"].")
+        return ()
+    twice = sorted({item for item in raw if raw.count(item) > 1})
+    if twice:
+        errors.append(f"{where}: {', '.join(twice)} listed twice.")
+    return tuple(dict.fromkeys(raw))
+
+
+def _check_booked(sections, group_types, patients, fixed, errors) -> None:
+    """Booked seats must fit the group and belong to the section's track; a section held as a
+    fixed session cannot also have booked seats (list its patients there)."""
+    held = {f.section: f.id for f in fixed if f.section is not None}
+    for section in sections.values():
+        if not section.booked:
+            continue
+        where = f"sections.{section.id}.booked"
+        if section.id in held:
+            errors.append(f"{where}: the section is held as fixed session {held[section.id]}; list its "
+                          f"patients there instead.")
+        group_type = group_types.get(section.group_type)
+        if group_type is not None and len(section.booked) > group_type.max_size:
+            errors.append(f"{where}: {len(section.booked)} patients, but {group_type.name} groups take at most "
+                          f"{group_type.max_size}.")
+        for patient_id in section.booked:
+            patient = patients.get(patient_id)
+            if patient is not None and patient.track != section.track:
+                errors.append(f"{where}: patient {patient_id} is in track {patient.track}, not {section.track}.")
 
 
 def _patient(raw, staff, sections, errors) -> Patient:
@@ -315,7 +372,7 @@ def _patient(raw, staff, sections, errors) -> Patient:
     )
 
 
-def _fixed(raw, rooms, staff, patients, sections, errors) -> Session:
+def _fixed(raw, rooms, staff, sections, errors) -> Session:
     where = f"fixed.{raw['id']}"
     kind = raw.get("kind")
     if kind not in ("group", *SERVICES):
@@ -331,9 +388,8 @@ def _fixed(raw, rooms, staff, patients, sections, errors) -> Session:
     for person in raw.get("staff") or []:
         if person not in staff:
             errors.append(f"{where}.staff: unknown staff member '{person}'.")
-    for person in raw.get("patients") or []:
-        if person not in patients:
-            errors.append(f"{where}.patients: unknown patient '{person}'.")
+    # Patients not among the instance's `patients` are allowed: they are not being rescheduled
+    # this time, but the session keeps their time (Instance.outside_patients).
     section = raw.get("section")
     if section is not None and section not in sections:
         errors.append(f"{where}.section: unknown section '{section}'.")

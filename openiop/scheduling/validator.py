@@ -25,7 +25,7 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @dataclass(frozen=True)
 class Violation:
-    rule: int  # 1..7, the numbered hard rules of docs/scheduling.md
+    rule: int  # 1..8, the numbered hard rules of docs/scheduling.md
     sessions: tuple[str, ...]  # the sessions involved (for a missing fixed session, its id)
     message: str
 
@@ -244,14 +244,21 @@ def individual_with_primary_clinician(
 
 
 def patients_exist(instance: Instance, sessions: list[Session]) -> Iterator[Violation]:
+    """Every patient of a session is one of the instance's, except people named in a fixed
+    session or a booked seat (not being rescheduled this time), in that session only."""
+    fixed = {f.id: set(f.patients) for f in instance.fixed}
+    booked = {s.id: set(s.booked) for s in instance.sections.values() if s.booked}
     for session in sessions:
         for patient_id in session.patients:
-            if patient_id not in instance.patients:
-                message = (
-                    f"session {session.id} names patient '{patient_id}', "
-                    f"who is not in the instance."
-                )
-                yield Violation(5, (session.id,), message)
+            if patient_id in instance.patients or patient_id in fixed.get(session.id, ()):
+                continue
+            if session.kind == "group" and patient_id in booked.get(session.section, ()):
+                continue
+            message = (
+                f"session {session.id} names patient '{patient_id}', "
+                f"who is not in the instance."
+            )
+            yield Violation(5, (session.id,), message)
 
 
 def patient_availability(instance: Instance, sessions: list[Session]) -> Iterator[Violation]:
@@ -451,6 +458,36 @@ def in_person_sessions_have_a_room(
             yield Violation(7, (session.id,), message)
 
 
+# Rule 8: booked patients stay in their section -------------------------------------------------
+
+
+def booked_patients_stay(instance: Instance, sessions: list[Session]) -> Iterator[Violation]:
+    """A section with booked patients is held, and every booked patient is in it."""
+    held: dict[str, list[Session]] = defaultdict(list)
+    for session in sessions:
+        if session.kind == "group" and session.section is not None:
+            held[session.section].append(session)
+    for section in instance.sections.values():
+        if not section.booked:
+            continue
+        if not held.get(section.id):
+            message = (
+                f"section {section.id} has booked patients ({', '.join(section.booked)}) "
+                f"but is not held."
+            )
+            yield Violation(8, (section.id,), message)
+            continue
+        for session in held[section.id]:
+            missing = [p for p in section.booked if p not in session.patients]
+            if missing:
+                message = (
+                    f"booked patient{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                    f"{'are' if len(missing) > 1 else 'is'} missing from section {section.id} "
+                    f"(session {session.id}); booked patients stay in their section."
+                )
+                yield Violation(8, (session.id,), message)
+
+
 CHECKS: tuple[Callable[[Instance, list[Session]], Iterable[Violation]], ...] = (
     no_double_booking,
     room_capacity,
@@ -471,4 +508,5 @@ CHECKS: tuple[Callable[[Instance, list[Session]], Iterable[Violation]], ...] = (
     fixed_sessions_unchanged,
     sections_keep_their_room_and_facilitator,
     in_person_sessions_have_a_room,
+    booked_patients_stay,
 )

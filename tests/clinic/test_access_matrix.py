@@ -125,7 +125,8 @@ def url_arguments(patient_record, outsider):
     return {"mrn": patient_record.mrn, "pk": access.pk, "referral_id": referral.pk,
             "administration_id": administration.pk, "code": "PHQ-9",
             "version_id": rp_version.pk, "item_id": rp_item.pk, "proposal_id": proposal.pk,
-            **_treatment_plan_arguments(patient_record, plan_clinician)}
+            **_treatment_plan_arguments(patient_record, plan_clinician),
+            **_schedule_arguments(patient_record, plan_clinician)}
 
 
 def _treatment_plan_arguments(patient, clinician) -> dict:
@@ -144,6 +145,26 @@ def _treatment_plan_arguments(patient, clinician) -> dict:
     review = plan_services.record_review(actor=clinician, plan=plan, reviewed_on=dt.date(2026, 11, 2),
                                          summary="Progressing", progress={objective.pk: ("progressing", "")})
     return {"plan_id": plan.pk, "review_id": review.pk}
+
+
+def _schedule_arguments(patient, clinician) -> dict:
+    """A coming session with `patient` on its roster, and a solver run: the schedule pages' records."""
+    from django.utils import timezone
+
+    from openiop.scheduling.models import Attendee, Session, SolveRun
+
+    starts_at = timezone.now() + dt.timedelta(days=2)
+    episode = patient.episodes.get(status="active")
+    session = Session.objects.create(program=episode.program, kind="individual", starts_at=starts_at,
+                                     ends_at=starts_at + dt.timedelta(hours=1), telehealth=True)
+    session.staff.add(clinician)
+    row = Attendee(session=session, patient=patient, episode=episode)
+    row.label_for_program(episode.program)
+    row.save()
+    run = SolveRun.objects.create(organization=patient.organization, week_start=dt.date(2026, 11, 30),
+                                  status="done", result={"patients": 1, "meeting_plan": 0,
+                                                         "unmet": {patient.mrn: ["No free time"]}})
+    return {"session_id": session.pk, "run_id": run.pk}
 
 
 def build_url(route: str, pattern: URLPattern, arguments) -> str:

@@ -185,3 +185,45 @@ def test_it_moves_weekend_admissions_back_to_friday():
     saturday = dt.date(2026, 11, 21)
     assert loader.weekday_on_or_before(saturday) == dt.date(2026, 11, 20)
     assert loader.weekday_on_or_before(dt.date(2026, 11, 18)) == dt.date(2026, 11, 18)
+
+    # The schedule (issue 6) -------------------------------------------------------------------
+
+    def test_it_has_a_solved_week_now_and_past_weeks_that_break_no_rule(self):
+        from openiop.demo.scheduling import PAST_WEEKS
+        from openiop.scheduling.exports import check_week
+        from openiop.scheduling.models import Session
+        from openiop.scheduling.rules import week_bounds, week_of
+
+        organization = Organization.objects.get(name=data.ORGANIZATION["name"])
+        this_week = week_of(timezone.localdate())
+        for back in range(-1, PAST_WEEKS + 1):
+            week = this_week - dt.timedelta(weeks=back)
+            begins, ends = week_bounds(week)
+            sessions = Session.objects.filter(starts_at__gte=begins, starts_at__lt=ends)
+            assert sessions.filter(kind="group").exists(), week
+            assert sessions.exclude(kind="group").exists(), week
+        assert check_week(organization, this_week) == []
+
+    def test_most_current_patients_are_in_this_weeks_groups_and_in_series(self):
+        from openiop.scheduling.models import Attendee, SeriesMembership
+        from openiop.scheduling.rules import week_bounds, week_of
+
+        begins, ends = week_bounds(week_of(timezone.localdate()))
+        current = set(EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE).values_list("patient_id", flat=True))
+        in_groups = set(Attendee.objects.filter(session__kind="group", session__starts_at__gte=begins,
+                                                session__starts_at__lt=ends).values_list("patient_id", flat=True))
+        assert len(in_groups & current) >= 0.8 * len(current)
+        assert SeriesMembership.objects.filter(patient_id__in=current, left_on__isnull=True).count() >= len(current)
+
+    def test_group_sessions_rotate_through_their_curriculum(self):
+        from openiop.scheduling.models import GroupSeries
+
+        series = GroupSeries.objects.filter(group_type__code="relapse-prevention").first()
+        modules = list(series.sessions.order_by("starts_at").values_list("module__title", flat=True)[:5])
+        assert len(set(modules)) == 5 and None not in modules
+
+    def test_every_current_patient_has_free_times_recorded(self):
+        from openiop.scheduling.models import PatientAvailability
+
+        current = EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE).values_list("patient_id", flat=True)
+        assert PatientAvailability.objects.filter(patient_id__in=current).count() == len(set(current))

@@ -2,7 +2,9 @@
 
 Small on purpose (1–3 rooms, 1–4 staff, 1–8 patients, weekday hours on a half-hour grid) so
 that people and rooms collide often and every hard rule gets exercised. Every instance loads
-with `load_instance`, and its fixed sessions keep every hard rule among themselves.
+with `load_instance`, and its fixed sessions and booked seats keep every hard rule among
+themselves. Booked seats and fixed sessions sometimes name people who are not among the
+instance's patients (not being rescheduled), as a repair of a clinic's week does.
 """
 
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from openiop.scheduling.instance import (
     Session,
     format_time,
     load_instance,
+    seats_needed,
     session_to_json,
 )
 
@@ -145,8 +148,48 @@ def instances(draw) -> dict:
         ],
         "fixed": [],
     }
-    data["fixed"] = [session_to_json(s) for s in _fixed_sessions(draw, load_instance(data))]
+    booked = _booked_sections(draw, load_instance(data), data)
+    data["fixed"] = [session_to_json(s) for s in _fixed_sessions(draw, load_instance(data), booked)]
     return data
+
+
+# Booked seats -----------------------------------------------------------------------------------
+
+OUTSIDERS = ("outside-1", "outside-2")  # people in the week who are not being rescheduled
+
+
+def _booked_sections(draw, week: Instance, data: dict) -> list[Session]:
+    """Give 0–2 sections booked patients (with the room and facilitator a booked section must
+    name); returns them as the sessions they are, for the fixed sessions to fit around."""
+    accepted: list[Session] = []
+    for _ in range(draw(st.integers(0, 2))):
+        if not data["sections"]:
+            break
+        raw = draw(st.sampled_from(data["sections"]))
+        section = week.sections[raw["id"]]
+        if raw.get("booked"):
+            continue
+        leaders = [s.id for s in week.staff.values()
+                   if section.group_type in s.leads and s.free(section.day, section.start, section.end)
+                   and (section.facilitator is None or s.id == section.facilitator)]
+        rooms = [section.room] if section.room is not None else [r for r in week.rooms if week.rooms[r].capacity >= 2]
+        if not leaders or not rooms:
+            continue
+        room = draw(st.sampled_from(rooms))
+        seats = min(week.section_size(section), week.rooms[room].capacity - 1)
+        members = [p.id for p in week.patients.values()
+                   if p.track == section.track and p.group_blocks > 0
+                   and p.free(section.day, section.start, section.end)]
+        if seats < 1:
+            continue
+        booked = draw(st.lists(st.sampled_from([*members, *OUTSIDERS]), unique=True, min_size=1, max_size=seats))
+        session = Session(id=section.id, kind="group", day=section.day, start=section.start,
+                          minutes=section.minutes, room=room, staff=(draw(st.sampled_from(leaders)),),
+                          patients=tuple(booked), group_type=section.group_type, section=section.id)
+        if _fits(week, accepted, session):
+            accepted.append(session)
+            raw.update(room=room, facilitator=session.staff[0], booked=list(booked))
+    return accepted
 
 
 # Fixed sessions ---------------------------------------------------------------------------------
@@ -154,14 +197,30 @@ def instances(draw) -> dict:
 # calling the validator, so the strategy does not lean on the code under test.
 
 
-def _fixed_sessions(draw, week: Instance) -> list[Session]:
-    accepted: list[Session] = []
+def _fixed_sessions(draw, week: Instance, booked: list[Session]) -> list[Session]:
+    accepted: list[Session] = list(booked)
     for number in range(1, draw(st.integers(0, 2)) + 1):
-        build = draw(st.sampled_from([_one_to_one, _group]))
+        build = draw(st.sampled_from([_one_to_one, _group, _outsider]))
         candidate = build(draw, week, accepted, f"fixed-{number}")
         if candidate is not None and _fits(week, accepted, candidate):
             accepted.append(candidate)
-    return accepted
+    return accepted[len(booked):]
+
+
+def _outsider(draw, week: Instance, accepted: list[Session], session_id: str) -> Session | None:
+    """A fixed one-to-one session of someone who is not being rescheduled."""
+    service = draw(st.sampled_from(SERVICES))
+    staff = [s for s in week.staff.values() if service in s.services]
+    if not staff:
+        return None
+    member = draw(st.sampled_from(staff))
+    starts = [(w.day, start) for w in member.availability for start in range(w.start, w.end - 60 + 1, 30)
+              if member.free(w.day, start, start + 60)]
+    if not starts:
+        return None
+    day, start = draw(st.sampled_from(starts))
+    return Session(id=session_id, kind=service, day=day, start=start, minutes=60, room=None,
+                   staff=(member.id,), patients=(draw(st.sampled_from(OUTSIDERS)),), telehealth=True)
 
 
 def _one_to_one(draw, week: Instance, accepted: list[Session], session_id: str) -> Session | None:
@@ -206,7 +265,7 @@ def _group(draw, week: Instance, accepted: list[Session], session_id: str) -> Se
     if not week.sections:
         return None
     section = draw(st.sampled_from(list(week.sections.values())))
-    if any(s.section == section.id for s in accepted):
+    if any(s.section == section.id for s in accepted) or section.booked:
         return None
     leaders = [
         s.id
@@ -257,10 +316,8 @@ def _fits(week: Instance, accepted: list[Session], session: Session) -> bool:
             return False
         if other.room is not None and other.room == session.room:
             return False
-    if (
-        session.room is not None
-        and len(session.patients) + len(session.staff) > week.rooms[session.room].capacity
-    ):
+    seats = seats_needed(session.kind, len(session.patients), len(session.staff))
+    if session.room is not None and seats > week.rooms[session.room].capacity:
         return False
     together = [*accepted, session]
     for staff_id in session.staff:
@@ -270,7 +327,9 @@ def _fits(week: Instance, accepted: list[Session], session: Session) -> bool:
         ):
             return False
     for patient_id in session.patients:
-        patient = week.patients[patient_id]
+        patient = week.patients.get(patient_id)
+        if patient is None:
+            continue  # not being rescheduled: only "not in two places" applies to them
         theirs = [s for s in together if patient_id in s.patients]
         same_kind = [s for s in theirs if s.kind == session.kind]
         if sum(s.minutes for s in theirs) > patient.max_minutes:

@@ -234,3 +234,17 @@ def test_staff_windows_are_weekdays_only(instance):
     assert all(
         isinstance(w, Window) and w.day < 5 for s in instance.staff.values() for w in s.availability
     )
+
+
+def test_the_benchmark_measures_one_size_with_patients_and_prints_json(capsys):
+    from bench.scheduling import main
+
+    main(["--patients", "12", "--json", "--seconds", "4"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["patients"] == 12
+    assert result["hard_violations"] == result["greedy_hard_violations"] == 0
+    assert result["solve_seconds"] <= 4.5
+    assert 0 <= result["greedy_fraction_meeting_plan"] <= result["fraction_meeting_plan"]
+    assert result["fraction_meeting_plan"] <= result["bound_fraction_meeting_plan"] <= 1
+    assert set(result) >= {"patients", "solve_seconds", "fraction_meeting_plan", "hard_violations",
+                           "greedy_fraction_meeting_plan", "greedy_hard_violations", "bound_fraction_meeting_plan"}

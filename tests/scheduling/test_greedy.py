@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 
 from openiop.scheduling.greedy import greedy_schedule
 from openiop.scheduling.instance import Schedule, load_instance
+from openiop.scheduling.solver import booked_session
 from openiop.scheduling.validator import violations
 from tests.scheduling.strategies import instances
 from tests.scheduling.test_validator import week
@@ -24,9 +25,10 @@ def test_greedy_output_keeps_every_hard_rule(data):
 
 @PROPERTY_SETTINGS
 @given(instances())
-def test_generated_fixed_sessions_keep_every_hard_rule(data):
+def test_generated_fixed_sessions_and_booked_seats_keep_every_hard_rule(data):
     loaded = load_instance(data)
-    assert [str(v) for v in violations(loaded, Schedule(loaded, list(loaded.fixed)))] == []
+    booked = [booked_session(s) for s in loaded.sections.values() if s.booked]
+    assert [str(v) for v in violations(loaded, Schedule(loaded, [*loaded.fixed, *booked]))] == []
 
 
 @PROPERTY_SETTINGS

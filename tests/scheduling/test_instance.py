@@ -60,3 +60,26 @@ def test_it_lists_every_problem_at_once():
     data["sections"][0]["room"] = "basement"
     data["patients"][0]["primary_clinician"] = None
     assert len(errors_of(data)) >= 2
+
+
+def test_a_fixed_session_may_name_a_patient_who_is_not_being_rescheduled():
+    data = week()
+    data["fixed"][0]["patients"] = ["p1", "p-elsewhere"]
+    loaded = load_instance(data)
+    assert loaded.outside_patients == {"p-elsewhere"}
+
+
+def test_a_fixed_session_with_an_unknown_staff_member_or_room_is_still_refused():
+    data = week()
+    data["fixed"][0]["staff"] = ["t404"]
+    data["fixed"][0]["room"] = "attic"
+    errors = errors_of(data)
+    assert "fixed.f1.staff: unknown staff member 't404'." in errors
+    assert "fixed.f1.room: unknown room 'attic'." in errors
+
+
+def test_a_section_may_carry_booked_patients_and_last_weeks_facilitator():
+    data = week()
+    data["sections"][0] |= {"booked": ["p2", "p-elsewhere"], "last_facilitator": "t1"}
+    section = load_instance(data).sections["eve-mon"]
+    assert (section.booked, section.last_facilitator) == (("p2", "p-elsewhere"), "t1")

@@ -152,6 +152,11 @@ class Command(PlainErrorCommand):
         # granian's main process to stop. (When the worker got the terminal's SIGINT as well,
         # granian sometimes waited for it forever.)
         server = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+        # The background worker (solver runs and other tasks) lives and stops with the server.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "openiop", "db_worker", "--no-reload"],
+            env=env, start_new_session=True,
+        )
         # Being stopped or losing the terminal must stop the server too, not orphan it.
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGHUP, _interrupt)
@@ -161,6 +166,8 @@ class Command(PlainErrorCommand):
             stop_server(server)
             self.stdout.write("Demo server stopped.")
             return
+        finally:
+            stop_server(worker)
         if returncode == 0:
             self.stdout.write("Demo server stopped.")
             return
