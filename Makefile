@@ -52,7 +52,7 @@ migrations-check: sync
 
 test-sqlite: sync
 	$(call section,tests on SQLite (parallel, without browser tests))
-	env -u DATABASE_URL $(PYTEST) -n auto -m "not e2e" $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PYTEST) -n auto --dist loadgroup -m "not e2e" $(PYTEST_ARGS)
 
 test-e2e: sync
 	$(call section,browser tests (Chromium at /usr/bin/chromium))
@@ -60,7 +60,7 @@ test-e2e: sync
 
 test-postgres: sync
 	$(call section,tests on PostgreSQL (parallel, without browser tests))
-	DATABASE_URL=$(POSTGRES_URL) $(PYTEST) -n auto -m "not e2e" $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(PYTEST) -n auto --dist loadgroup -m "not e2e" $(PYTEST_ARGS)
 
 # Part of `make test`: PostgreSQL is optional on a laptop, but CI sets
 # OPENIOP_REQUIRE_POSTGRES=1 so that a server that failed to start fails the build.

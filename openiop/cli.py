@@ -20,6 +20,7 @@ GROUPED_COMMANDS |= {("plans", "check"): "plans_check"}
 GROUPED_COMMANDS |= {("schedule", "solve"): "schedule_solve", ("schedule", "validate"): "schedule_validate"}
 GROUPED_COMMANDS |= {("schedule", "export"): "schedule_export", ("schedule", "check"): "schedule_check",
                      ("schedule", "remind"): "schedule_remind"}
+GROUPED_COMMANDS |= {("notes", "remind"): "notes_remind"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "openiop.measures",
     "openiop.plans",
     "openiop.scheduling",
+    "openiop.attendance",
+    "openiop.documentation",
+    "openiop.medical",
     "openiop.demo",
     # audience apps: screens
     "openiop.public",
@@ -270,6 +273,13 @@ if not DEBUG and not DEMO_MODE and not TESTING:
     # TLS ends at the proxy in front of the app; it must set this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Clinical documentation (issue 7): a note not signed this many hours after its session ended
+# alerts its author and shows on the director's compliance list.
+OPENIOP_UNSIGNED_NOTE_HOURS = envint("OPENIOP_UNSIGNED_NOTE_HOURS", 24)
+# Attendance: unexcused absences within this many days that make "repeated absences" a task.
+OPENIOP_REPEATED_ABSENCES = envint("OPENIOP_REPEATED_ABSENCES", 2)
+OPENIOP_REPEATED_ABSENCES_DAYS = envint("OPENIOP_REPEATED_ABSENCES_DAYS", 14)
 
 OPENIOP_FHIR_MRN_SYSTEM = os.environ.get("OPENIOP_FHIR_MRN_SYSTEM", "urn:openiop:mrn")
 

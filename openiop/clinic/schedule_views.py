@@ -204,7 +204,7 @@ def today(request):
     rows = queries.today_board(user, on)
     audit.record_many(user=user, action=Action.LIST, patients=queries.patients_shown(rows),
                       detail={"list": "today board", "day": on.isoformat()})
-    return render(request, "clinic/schedule/today.html", {"rows": rows, "today": on, **_flags(user)})
+    return render(request, "clinic/schedule/today.html", {"rows": rows, "today": on, "now": timezone.now(), **_flags(user)})
 
 
 # 2. The patient's schedule, joining and leaving series, fitting them into the week -----------------

@@ -32,4 +32,10 @@ urlpatterns = [
     path("", include("openiop.clinic.schedule_feed_urls")),
     # Schedule (issue 6): calendars, the today board, sessions, group series, weekly hours, the solver.
     path("", include("openiop.clinic.schedule_urls")),
+    # Attendance (issue 7): rosters taken in the room, outreach after absences, weekly attended hours.
+    path("", include("openiop.clinic.attendance_urls")),
+    # Clinical notes (issue 7): group notes written once, individual notes, signing, addenda, co-signs.
+    path("", include("openiop.clinic.note_urls")),
+    # Medications, medications for addiction treatment, drug screens (issue 7).
+    path("", include("openiop.clinic.medical_urls")),
 ]

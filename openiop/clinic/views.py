@@ -15,6 +15,7 @@ from openiop.audit import services as audit
 from openiop.audit.models import Action
 from openiop.care import queries as care_queries
 from openiop.clinic.access import shows_patient_data, staff_only
+from openiop.clinic.day import build_day, has_a_day
 from openiop.clinic.forms import (
     AccessReportForm,
     BreakGlassForm,
@@ -22,6 +23,7 @@ from openiop.clinic.forms import (
     PatientSearchForm,
 )
 from openiop.clinic.plan_views import plans_due_for
+from openiop.clinic.task_links import work_link
 from openiop.measures import queries as measure_queries
 from openiop.patients.queries import (
     get_visible_patient,
@@ -65,10 +67,19 @@ def home(request):
         context["plans_due"] = len(plans_due_for(user))
     if user.role in PRIVACY_ROLES:
         context["unreviewed_break_glass"] = privacy_queries.break_glass_review_list(user).count()
+    if has_a_day(user):
+        # Today's sessions, notes, co-signatures, weekly hours, unexpected screens (clinic/day.py).
+        day = build_day(user)
+        audit.record_many(user=user, action=Action.LIST, patients=day.patients_shown(),
+                          detail={"list": "clinician's day" if user.role != Role.DIRECTOR else "director's day"})
+        context["day"] = day
+        context["note_hours"] = settings.OPENIOP_UNSIGNED_NOTE_HOURS
     # Urgent safety alerts and other open tasks stay on the home page until acted on.
     context["open_tasks"] = list(
         Task.objects.open().for_user(user).select_related("patient", "referral")[:50]
     )
+    for task in context["open_tasks"]:
+        task.work = work_link(task, user)
     return render(request, "clinic/home.html", context)
 
 

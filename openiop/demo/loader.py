@@ -320,6 +320,19 @@ def build_schedule(ctx: ClinicContext) -> None:
     build_schedule_weeks(ctx)
 
 
+def build_documentation(ctx: ClinicContext) -> None:
+    """Eight weeks of attendance on the solved weeks' rosters, then the notes of the sessions
+    attended (most signed, a few not, some waiting for a co-signature), then medications,
+    reconciliations and drug screens (openiop/demo/attendance.py, notes.py, medical.py)."""
+    from openiop.demo.attendance import build_attendance
+    from openiop.demo.medical import build_medical
+    from openiop.demo.notes import build_notes
+
+    build_attendance(ctx)
+    build_notes(ctx)
+    build_medical(ctx)
+
+
 STEPS: list[Callable[[ClinicContext], None]] = [
     build_organization,
     build_rooms,
@@ -331,6 +344,7 @@ STEPS: list[Callable[[ClinicContext], None]] = [
     build_measures,
     build_plans,
     build_schedule,
+    build_documentation,
 ]
 # What `openiop seed` needs before it can add patients to an empty database.
 CLINIC_STEPS = [build_organization, build_rooms, build_staff]

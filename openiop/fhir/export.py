@@ -28,6 +28,7 @@ from openiop.audit import services as audit
 from openiop.audit.models import Action
 from openiop.care.models import AdmissionConsent, Diagnosis, EpisodeOfCare, LevelOfCareChange
 from openiop.fhir.appointments import roster_rows, to_fhir_appointments
+from openiop.fhir.encounters import encounters_section
 from openiop.fhir.mappers import (
     full_url_of,
     to_fhir_care_team,
@@ -39,6 +40,8 @@ from openiop.fhir.mappers import (
     to_fhir_patient,
 )
 from openiop.fhir.measures import to_fhir_measures
+from openiop.fhir.medications import drug_screens_section, medication_statements_section
+from openiop.fhir.notes import notes_section
 from openiop.fhir.plans import signed_versions_prefetch, to_fhir_plans
 from openiop.fhir.security import bundle_meta, is_part2
 from openiop.intake.models import LevelOfCareAssessment
@@ -160,8 +163,10 @@ def appointments_section(patient) -> list[dict]:
     return to_fhir_appointments(roster_rows(patient))
 
 
-# The Patient comes first (its narrative carries the notice); later parts append here. SUD
-# counseling notes and psychotherapy notes never go in (shared privacy.md §5 item 2).
+# The Patient comes first (its narrative carries the notice); later parts append here. Signed
+# progress notes (group, individual, family, medication management) are part of the record and
+# go in; SUD counseling notes and psychotherapy notes, kept apart from the record, never would
+# (shared privacy.md §5 item 2; OpenIOP has no such record type yet, see docs/notes.md).
 EXPORT_SECTIONS = [
     patient_section,
     episode_of_care_section,
@@ -173,6 +178,10 @@ EXPORT_SECTIONS = [
     measures_section,
     plans_section,
     appointments_section,
+    encounters_section,
+    notes_section,
+    medication_statements_section,
+    drug_screens_section,
 ]
 
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("plans/<int:version_id>/pdf/", plan_document_views.plan_pdf, name="plan_pdf"),
     # The schedule: upcoming sessions, the calendar link and reminder choices (issue 6).
     path("", include("openiop.portal.schedule_urls")),
+    # The patient's own recovery date (issue 7): they set, change or clear it.
+    path("", include("openiop.portal.recovery_views")),
 ]

@@ -260,7 +260,10 @@ class Session(models.Model):
 
     @property
     def minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        # In UTC: Python subtracts two datetimes of the same time zone by their wall clocks,
+        # which is an hour off across a daylight-saving change.
+        utc = dt.UTC
+        return int((self.ends_at.astimezone(utc) - self.starts_at.astimezone(utc)).total_seconds() // 60)
 
     @property
     def is_cancelled(self) -> bool:

@@ -20,6 +20,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from openiop.accounts.enums import Role
+from openiop.attendance.models import ATTENDED_STATUSES
 from openiop.care.models import EpisodeOfCare, EpisodeStatus
 from openiop.patients.models import Patient
 from openiop.plans.models import COUNTED_SERVICES, PlanKind, PlanVersion, ServiceLine, VersionStatus
@@ -227,8 +228,9 @@ def series_open_to(patient, *, on: dt.date | None = None):
 class CurriculumProgress:
     """Which modules of a group type's rotation the patient has covered, and which remain.
 
-    "Covered" means the patient was on the roster of a past session (not cancelled) with that
-    module: attendance is recorded by the documentation issue, so a no-show still counts here."""
+    "Covered" means the patient attended a past session (not cancelled) with that module: being
+    on the roster is not enough, a no-show or a session whose attendance nobody took yet does
+    not count."""
 
     covered: list = field(default_factory=list)
     remaining: list = field(default_factory=list)
@@ -248,7 +250,7 @@ def curriculum_progress_for(patients, group_type, *, now: dt.datetime | None = N
     if ids:
         for patient_id, module_id, title, topic in (
             Attendee.objects.filter(patient_id__in=ids, session__group_type=group_type, session__ends_at__lte=now,
-                                    session__module__isnull=False)
+                                    session__module__isnull=False, attendance__status__in=ATTENDED_STATUSES)
             .exclude(session__status=SessionStatus.CANCELLED)
             .values_list("patient_id", "session__module_id", "session__module__title", "session__module__topic_area")
             .distinct()
@@ -283,7 +285,7 @@ def curriculum_progress_by_group_type(patient, group_types, *, now: dt.datetime 
     covered = defaultdict(dict)
     for group_type_id, module_id, title, topic in (
         Attendee.objects.filter(patient=patient, session__group_type_id__in=ids, session__ends_at__lte=now,
-                                session__module__isnull=False)
+                                session__module__isnull=False, attendance__status__in=ATTENDED_STATUSES)
         .exclude(session__status=SessionStatus.CANCELLED)
         .values_list("session__group_type_id", "session__module_id", "session__module__title",
                      "session__module__topic_area")

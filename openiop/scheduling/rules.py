@@ -39,3 +39,9 @@ def module_for(series, number: int):
     if not slots:
         return None
     return slots[number % len(slots)].module
+
+
+def plus_minutes(moment: dt.datetime, minutes: int) -> dt.datetime:
+    """`moment` + `minutes` of real time. Adding a timedelta to a datetime in a zone moves its
+    wall clock, which is an hour off across a daylight-saving change; this adds in UTC."""
+    return (moment.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(moment.tzinfo)

@@ -25,7 +25,7 @@ from openiop.scheduling.models import (
     SessionSource,
     SessionStatus,
 )
-from openiop.scheduling.rules import local_moment, module_for
+from openiop.scheduling.rules import local_moment, module_for, plus_minutes
 
 
 @transaction.atomic
@@ -42,7 +42,7 @@ def ensure_series_session(series: GroupSeries, day: dt.date, *, source: str = Se
     earlier = Session.objects.filter(series=series, starts_at__lt=starts_at).exclude(status=SessionStatus.CANCELLED).count()
     session = Session.objects.create(
         program=series.program, kind=SessionKind.GROUP, series=series, group_type=series.group_type,
-        module=module_for(series, earlier), starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=series.minutes),
+        module=module_for(series, earlier), starts_at=starts_at, ends_at=plus_minutes(starts_at, series.minutes),
         room=None if series.telehealth else series.room, telehealth=series.telehealth, video_link=series.video_link,
         source=source, created_by=by,
     )
@@ -138,7 +138,7 @@ def book_session(*, program, kind: str, starts_at: dt.datetime, minutes: int, st
     if kind != SessionKind.GROUP:
         group_type = module = None
     episodes = _active_episodes(patients, program)
-    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    ends_at = plus_minutes(starts_at, minutes)
     overridden = _check(conflicts_for(
         starts_at=starts_at, ends_at=ends_at, room=room, staff=staff, patients=patients, kind=kind,
         group_type=group_type, user=by), patient_agreed=patient_agreed)
@@ -179,7 +179,7 @@ def move_session(session: Session, *, starts_at: dt.datetime, minutes: int, room
             pk=session.pk).exists():
         _refuse("Another session of this series (perhaps a cancelled one) starts at that time; choose another.")
     patients = [row.patient for row in session.attendees.select_related("patient")]
-    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    ends_at = plus_minutes(starts_at, minutes)
     overridden = _check(conflicts_for(
         starts_at=starts_at, ends_at=ends_at, room=room, staff=staff, patients=patients, kind=session.kind,
         group_type=session.group_type, exclude_session=session, user=by), patient_agreed=patient_agreed)
@@ -261,9 +261,12 @@ def remove_attendee(session: Session, patient, *, by, reason: str = "") -> None:
     Side effects: the Attendee row is deleted, one `change` audit event.
     """
     _not_started(session, "its roster is kept as it is.")
-    row = Attendee.objects.filter(session=session, patient=patient).first()
+    row = Attendee.objects.filter(session=session, patient=patient).select_related("attendance").first()
     if row is None:
         _refuse(f"{patient.display_name} is not on this session.")
+    if hasattr(row, "attendance"):
+        _refuse(f"{patient.display_name}'s attendance is already recorded for this session "
+                f"({row.attendance.get_status_display().lower()}): correct the attendance instead.")
     row.delete()
     audit.record(user=by, action=Action.CHANGE, patient=patient, obj=session, detail={
         "scheduling": "removed from session", "session": session.pk, "reason": (reason or "").strip()})
@@ -284,7 +287,7 @@ def _series_conflicts(patient, series, sessions, *, on, by) -> list:
         if day is not None:
             starts_at = local_moment(day, series.start)
             for conflict in conflicts_for(
-                    starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=series.minutes), room=None, staff=[],
+                    starts_at=starts_at, ends_at=plus_minutes(starts_at, series.minutes), room=None, staff=[],
                     patients=[patient], kind=SessionKind.GROUP, group_type=series.group_type, user=by,
                     recheck_staff_and_room=False):
                 found.append(Conflict(f"{day:%a} {day.day} {day:%b} {series.start:%H:%M}: {conflict}",
@@ -371,6 +374,7 @@ def leave_series(membership: SeriesMembership, *, on: dt.date, reason: str, by) 
         patient_id=membership.patient_id, session__series_id=membership.series_id,
         session__starts_at__gte=local_moment(on + dt.timedelta(days=1), dt.time()),
         session__starts_at__gt=timezone.now(),
+        attendance__isnull=True,        # an absence recorded ahead stays on that session's roster
     )
     removed = sorted(rows.values_list("session_id", flat=True))
     rows.delete()
@@ -410,7 +414,8 @@ def end_schedule_at_discharge(episode, *, by) -> dict:
     # (not through a series), and the first session of a series the patient was to join after
     # the discharge day (a membership can end no earlier than its first day, so leave_series
     # keeps that day's row).
-    rows = Attendee.objects.filter(episode=episode, session__starts_at__gte=after, session__kind=SessionKind.GROUP)
+    rows = Attendee.objects.filter(episode=episode, session__starts_at__gte=after, session__kind=SessionKind.GROUP,
+                                   attendance__isnull=True)
     removed = sorted(rows.values_list("session_id", flat=True))
     if removed:
         rows.delete()

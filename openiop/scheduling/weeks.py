@@ -45,6 +45,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from openiop.attendance.models import Attendance
 from openiop.audit import services as audit
 from openiop.audit.models import Action
 from openiop.care.models import CareTeamMember, CareTeamRole, EpisodeOfCare, EpisodeStatus
@@ -74,7 +75,7 @@ from openiop.scheduling.models import (
     StaffProfile,
     TimeOff,
 )
-from openiop.scheduling.rules import local_moment, week_bounds, week_days, week_of
+from openiop.scheduling.rules import local_moment, plus_minutes, week_bounds, week_days, week_of
 
 DAY = 24 * 60
 GRID = 30                                        # the solver's grid: nothing starts off it after `now`
@@ -366,6 +367,9 @@ class _WeekReader:
         self.cancelled_series = {(s.series_id, timezone.localdate(s.starts_at)) for s in sessions
                                  if s.is_cancelled and s.series_id}
         self.reminded = set(ReminderSent.objects.filter(session__in=self.sessions).values_list("session_id", flat=True))
+        # Attendance recorded ahead (an excused absence) is a record about the session: keep it.
+        self.with_attendance = set(Attendance.objects.filter(session__in=self.sessions)
+                                   .values_list("session_id", flat=True))
         for session in self.sessions:
             for attendee in session.attendees.all():
                 self.week.patients[attendee.patient.mrn] = attendee.patient
@@ -379,7 +383,7 @@ class _WeekReader:
     def kept(self, session: Session) -> bool:
         """Whether a full solve keeps the session as it is."""
         return (session.starts_at < self.week.now or session.fixed or session.source != SessionSource.SOLVER
-                or session.pk in self.reminded)
+                or session.pk in self.reminded or session.pk in self.with_attendance)
 
     def read_rooms(self) -> list[dict]:
         result = []
@@ -862,7 +866,7 @@ def _remove_replaced(week: WeekInstance, now, result: ApplyResult, before) -> No
 def _when(week: WeekInstance, planned: PlannedSession) -> tuple[dt.datetime, dt.datetime]:
     day = week.week_start + dt.timedelta(days=planned.day)
     starts_at = local_moment(day, dt.time(planned.start // 60, planned.start % 60))
-    return starts_at, starts_at + dt.timedelta(minutes=planned.minutes)
+    return starts_at, plus_minutes(starts_at, planned.minutes)
 
 
 def _write_group(week, planned, newcomers, by, now, result, after, membership_cache) -> None:

@@ -11,6 +11,11 @@ class TaskKind(models.TextChoices):
     SAFETY = "safety", "Safety alert"
     FOLLOW_UP = "follow_up", "Follow-up"
     REVIEW = "review", "Clinical review"
+    OUTREACH = "outreach", "Outreach after an absence"
+    ABSENCES = "absences", "Repeated absences"
+    DRUG_SCREEN = "drug_screen", "Unexpected drug screen result"
+    UNSIGNED_NOTE = "unsigned_note", "Note not signed"
+    COSIGN = "cosign", "Co-signature needed"
 
 
 class TaskQuerySet(models.QuerySet):
@@ -43,6 +48,8 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution = models.TextField(blank=True)
+    # A coded outcome where the kind has one (outreach: reached, left a message, no answer...).
+    outcome = models.CharField(max_length=30, blank=True)
     # What the task is about, as a stable key (e.g. "measures:not-on-track:12:PHQ-9"), so a
     # nightly job does not put a second open task about the same thing on someone's list.
     topic = models.CharField(max_length=120, blank=True, db_index=True)

@@ -126,7 +126,19 @@ def url_arguments(patient_record, outsider):
             "administration_id": administration.pk, "code": "PHQ-9",
             "version_id": rp_version.pk, "item_id": rp_item.pk, "proposal_id": proposal.pk,
             **_treatment_plan_arguments(patient_record, plan_clinician),
-            **_schedule_arguments(patient_record, plan_clinician)}
+            **_schedule_arguments(patient_record, plan_clinician),
+            **_documentation_arguments(patient_record, plan_clinician)}
+
+
+def _documentation_arguments(patient, clinician) -> dict:
+    """Issue 7's records of `patient` (attendance, notes, medications, drug screens): each part
+    keeps its own builder next to its tests."""
+    from tests.attendance.access_arguments import arguments as attendance_arguments
+    from tests.documentation.access_arguments import arguments as note_arguments
+    from tests.medical.access_arguments import arguments as medical_arguments
+
+    return {**attendance_arguments(patient, clinician), **note_arguments(patient, clinician),
+            **medical_arguments(patient, clinician)}
 
 
 def _treatment_plan_arguments(patient, clinician) -> dict:

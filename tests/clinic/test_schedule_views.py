@@ -26,6 +26,7 @@ from tests.scheduling.screens_clinic import (
     WEDNESDAY,
     WEEK,
     at,
+    attend,
     build_setup,
     frozen,
     make_series,
@@ -166,17 +167,20 @@ def test_the_today_board_costs_the_same_queries_for_one_or_many(client, setup, f
 def test_the_session_page_shows_each_members_curriculum_progress(client, setup):
     series = make_series(setup)
     triggers, cravings, _sleep = setup["modules"]
-    series_session(series, dt.date(2026, 11, 25), module=triggers, patients=[setup["patient"]])
+    attend(series_session(series, dt.date(2026, 11, 25), module=triggers, patients=[setup["patient"]]))
     cancelled = series_session(series, dt.date(2026, 11, 18), module=cravings, patients=[setup["patient"]])
     cancelled.status = "cancelled"
     cancelled.save()
+    # A no-show does not cover the module.
+    missed = series_session(series, dt.date(2026, 11, 11), module=setup["modules"][2], patients=[setup["patient"]])
+    attend(missed, status="absent_unexcused")
     session = series_session(series, WEDNESDAY, module=cravings, patients=[setup["patient"], setup["second"]])
     client.force_login(setup["clinician"])
     response = client.get(session_url(session))
     assert response.status_code == 200
     text = response.text
     assert "1 of 3 modules covered" in text and "0 of 3 modules covered" in text
-    assert "Covered</strong> (on the roster of a past session; attendance comes with documentation): Triggers" in text
+    assert "Covered</strong> (attended): Triggers" in text
     assert "Remaining</strong>: Cravings, Sleep" in text
     assert "Move or change the session" in text and "Cancel the session" in text
 
@@ -277,7 +281,7 @@ def test_the_session_page_costs_the_same_queries_for_one_or_many_patients(client
                                                                          django_assert_num_queries):
     patients = many_patients(setup, count)
     series = make_series(setup)
-    series_session(series, dt.date(2026, 11, 25), module=setup["modules"][0], patients=patients)
+    attend(series_session(series, dt.date(2026, 11, 25), module=setup["modules"][0], patients=patients))
     session = series_session(series, WEDNESDAY, module=setup["modules"][1], patients=patients)
     client.force_login(setup["clinician"])
     client.get(session_url(session))

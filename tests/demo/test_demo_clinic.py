@@ -6,6 +6,7 @@ keeps this module fast while every test sees the whole clinic.
 
 import datetime as dt
 
+import pytest
 from django.test import TestCase
 from django.utils import timezone
 
@@ -16,6 +17,8 @@ from openiop.care.models import CareTeamRole, Diagnosis, EpisodeOfCare, EpisodeS
 from openiop.demo import data, loader
 from openiop.patients.models import Coverage, Patient
 from openiop.programs.models import Organization
+from tests.demo.test_demo_measures import DemoMeasuresChecks
+from tests.demo.test_demo_plans import DemoPlansChecks
 
 EXPECTED_LOGINS = {
     "director": Role.DIRECTOR,
@@ -48,7 +51,10 @@ def age_today(patient) -> int:
     return loader.age_on(patient.date_of_birth, timezone.localdate())
 
 
-class DemoClinicTests(TestCase):
+# One build of the demo clinic for every check of it (the clinic's own, measures', plans'): the
+# xdist group keeps the class on one worker, so the clinic is built once per run, not per worker.
+@pytest.mark.xdist_group("demo-clinic")
+class DemoClinicTests(DemoMeasuresChecks, DemoPlansChecks, TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.summary = loader.build_demo_clinic(with_passwords=True)
@@ -227,3 +233,48 @@ def test_it_moves_weekend_admissions_back_to_friday():
 
         current = EpisodeOfCare.objects.filter(status=EpisodeStatus.ACTIVE).values_list("patient_id", flat=True)
         assert PatientAvailability.objects.filter(patient_id__in=current).count() == len(set(current))
+
+    # Attendance and documentation (issue 7) ---------------------------------------------------
+
+    def test_it_has_eight_weeks_of_attendance_with_some_absences_and_outreach(self):
+        from openiop.attendance.models import Attendance
+        from openiop.demo.scheduling import PAST_WEEKS
+        from openiop.scheduling.rules import week_bounds, week_of
+        from openiop.worklist.models import Task, TaskKind
+
+        this_week = week_of(timezone.localdate())
+        for back in range(1, PAST_WEEKS + 1):
+            begins, ends = week_bounds(this_week - dt.timedelta(weeks=back))
+            week = Attendance.objects.filter(session__starts_at__gte=begins, session__starts_at__lt=ends)
+            assert week.attended().count() > 0, back
+        statuses = set(Attendance.objects.values_list("status", flat=True))
+        assert {"present", "late", "left_early", "absent_excused", "absent_unexcused"} <= statuses
+        outreach = Task.objects.filter(kind=TaskKind.OUTREACH)
+        assert outreach.filter(done_at__isnull=False).exclude(outcome="").exists()
+        assert outreach.filter(done_at__isnull=True).exists()
+
+    def test_it_has_signed_group_and_individual_notes_a_few_unsigned_and_some_to_cosign(self):
+        from openiop.documentation.models import GroupNote, Note
+
+        assert GroupNote.objects.filter(status="signed").count() > 50
+        signed = Note.objects.filter(status="signed")
+        assert signed.filter(kind="group").count() > 100
+        assert signed.filter(kind="individual").exists() and signed.filter(kind="medication").exists()
+        assert 0 < Note.objects.filter(status="draft").count() < signed.count() / 10
+        assert Note.objects.filter(status="signed", cosign_required=True).exists()
+
+    def test_each_group_note_member_is_someone_who_attended(self):
+        from openiop.attendance.models import ATTENDED_STATUSES
+        from openiop.documentation.models import Note
+
+        group_notes = Note.objects.filter(kind="group").select_related("attendance")
+        assert group_notes.exists()
+        assert all(note.attendance.status in ATTENDED_STATUSES for note in group_notes)
+
+    def test_it_has_medications_moud_and_drug_screens_with_an_unexpected_result(self):
+        from openiop.medical.models import DrugScreen, DrugScreenResult, Medication
+
+        assert Medication.objects.filter(moud="buprenorphine").exists()
+        assert Medication.objects.filter(moud="methadone").exclude(otp_name="").exists()
+        assert DrugScreen.objects.count() > 20
+        assert DrugScreenResult.objects.filter(interpretation__startswith="unexpected").exists()

@@ -1,13 +1,13 @@
 """The demo clinic's measurement history: trends to look at, courses of every kind, a safety
 alert waiting for a clinician and outcomes for the director.
 
-The clinic is built once for the class (setUpTestData); each test runs in a savepoint.
+These checks are mixed into DemoClinicTests (tests/demo/test_demo_clinic.py), so the clinic is
+built once for all the demo's checks; each test runs in a savepoint.
 """
 
 import datetime as dt
 from collections import Counter
 
-from django.test import TestCase
 from django.utils import timezone
 
 from openiop.accounts.models import User
@@ -40,11 +40,7 @@ def phq9_totals(episode) -> list[int]:
     )
 
 
-class DemoMeasuresTests(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        loader.build_demo_clinic(with_passwords=False)
-
+class DemoMeasuresChecks:
     def test_every_current_patient_has_at_least_three_phq9_scores(self):
         episodes = list(current_episodes())
         assert len(episodes) >= 60

@@ -1,16 +1,15 @@
 """The demo clinic's plans: every state a clinic sees, written through the plan services.
 
-The clinic is built once for the class (setUpTestData); each test runs in a savepoint.
+These checks are mixed into DemoClinicTests (tests/demo/test_demo_clinic.py), so the clinic is
+built once for all the demo's checks; each test runs in a savepoint.
 """
 
 from collections import Counter
 
-from django.test import TestCase
 from django.utils import timezone
 
 from openiop.accounts.models import User
 from openiop.care.models import EpisodeOfCare
-from openiop.demo import loader
 from openiop.plans import queries
 from openiop.plans.models import (
     Plan,
@@ -36,11 +35,10 @@ def group_blocks(version) -> int:
     return sum(line.sessions for line in version.service_lines.filter(service=Service.GROUP))
 
 
-class DemoPlansTests(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        loader.build_demo_clinic(with_passwords=False)
-        cls.states = queries.plan_states(today=timezone.localdate())
+class DemoPlansChecks:
+    @property
+    def states(self):
+        return queries.plan_states(today=timezone.localdate())
 
     def test_every_current_patient_has_a_treatment_plan_with_a_version(self):
         episodes = current_episodes()

@@ -115,3 +115,19 @@ def one_to_one(setup, starts_at, *, patient=None, kind=SessionKind.INDIVIDUAL, m
     if patient is not None:
         seat(session, patient)
     return session
+
+
+def attend(session, *, status="present", patients=None):
+    """Record attendance for the session's roster (or only `patients`) directly, minutes = the
+    whole session: a past session whose module then counts as covered."""
+    from openiop.attendance.models import Attendance
+
+    recorder = session.staff.first()
+    for row in session.attendees.all():
+        if patients is not None and row.patient not in patients:
+            continue
+        attended = status in ("present", "late", "left_early")
+        record = Attendance(attendee=row, session=session, patient=row.patient, episode=row.episode, status=status,
+                            minutes=session.minutes if attended else 0, recorded_by=recorder, updated_by=recorder)
+        record.label_for_program(session.program)
+        record.save()

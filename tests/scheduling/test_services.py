@@ -329,3 +329,39 @@ def test_a_started_series_session_keeps_its_roster_when_a_patient_leaves(setup):
     services.leave_series(avery, on=dt.date(2026, 11, 24), reason="Moved away", by=setup["clinician"])
     assert roster(started) == seat_check
 
+
+
+def test_a_session_across_the_autumn_clock_change_lasts_its_real_minutes():
+    """On 1 November 2026 clocks in New York go back at 02:00: 00:30 plus 180 real minutes is
+    02:30 local (the second one), and the session's length is 180 minutes either way round."""
+    from openiop.scheduling.models import Session
+    from openiop.scheduling.rules import local_moment, plus_minutes
+
+    starts_at = local_moment(dt.date(2026, 11, 1), dt.time(0, 30))
+    ends_at = plus_minutes(starts_at, 180)
+    assert (ends_at.hour, ends_at.minute) == (2, 30)
+    assert Session(starts_at=starts_at, ends_at=ends_at).minutes == 180
+    assert Session(starts_at=starts_at, ends_at=local_moment(dt.date(2026, 11, 1), dt.time(3, 30))).minutes == 240
+
+
+def _excused_ahead(setup, session, patient):
+    from openiop.attendance import services as attendance
+
+    row = session.attendees.get(patient=patient)
+    return attendance.record_attendance(actor=setup["clinician"], attendee=row, status="absent_excused",
+                                        absence_reason="Court date, called ahead")
+
+
+def test_a_patient_whose_absence_is_recorded_ahead_is_not_taken_off_the_session(setup, running_series):
+    later = running_series["coming"][1]
+    _excused_ahead(setup, later, setup["patient"])
+    with pytest.raises(ScheduleConflict, match="attendance is already recorded for this session"):
+        services.remove_attendee(later, setup["patient"], by=setup["clinician"])
+    assert roster(later) == [setup["patient"].pk]
+
+
+def test_leaving_keeps_a_coming_row_that_has_an_absence_recorded_ahead(setup, running_series):
+    later = running_series["coming"][1]
+    _excused_ahead(setup, later, setup["patient"])
+    services.leave_series(running_series["avery"], on=WEDNESDAY, reason="Stepped down", by=setup["clinician"])
+    assert roster(later) == [setup["patient"].pk]

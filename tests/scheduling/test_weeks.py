@@ -218,6 +218,18 @@ def test_hand_placed_and_started_sessions_are_fixed_and_the_solvers_future_ones_
     assert f"s{solver.pk}" in started.fixed_ids and started.replaceable == []
 
 
+def test_a_solver_session_with_an_absence_recorded_ahead_is_kept(setup):
+    from openiop.attendance import services as attendance
+
+    avery, clinician = setup["patients"]["avery"], setup["staff"]["clinician"]
+    solver = add_session(setup, day=2, start="12:00", minutes=60, patients=[avery], staff=[clinician],
+                         room=setup["rooms"]["offices"][0], source=SessionSource.SOLVER, fixed=False)
+    attendance.record_attendance(actor=clinician, attendee=solver.attendees.get(), status="absent_excused",
+                                 absence_reason="Called ahead: court date")
+    built = weeks.instance_for_week(setup["organization"], WEEK)
+    assert f"s{solver.pk}" in built.fixed_ids and built.replaceable == []
+
+
 def test_nothing_new_is_placed_before_now_in_the_current_week(setup):
     now = local_moment(WEEK + dt.timedelta(days=1), dt.time(19, 10))          # Tuesday during the group
     built = weeks.instance_for_week(setup["organization"], WEEK, now=now)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DocumentationConfig(AppConfig):
+    name = "openiop.documentation"
+    verbose_name = "Clinical documentation"
