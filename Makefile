@@ -50,6 +50,8 @@ migrations-check: sync
 	$(call section,migrations match the models)
 	env -u DATABASE_URL OPENIOP_TESTING=1 $(UV) run --frozen openiop makemigrations --check --dry-run
 
+# --dist loadgroup: tests marked xdist_group (the demo clinic's checks, which share one build)
+# run on one worker; every other test is spread over the workers as usual.
 test-sqlite: sync
 	$(call section,tests on SQLite (parallel, without browser tests))
 	env -u DATABASE_URL $(PYTEST) -n auto --dist loadgroup -m "not e2e" $(PYTEST_ARGS)

@@ -474,7 +474,7 @@ def _tasks_for(*, actor, screen, rows, medications) -> list[Task]:
         f"{screen.panel_name} collected {local:%Y-%m-%d %H:%M}"
         f"{' (observed)' if screen.observed else ''}.\n" + "\n".join(lines) + "\n"
         "Discuss the result with the patient and review the plan together. A single result is a clinical "
-        "finding, not a reason for discharge; a presumptive result can be confirmed by a laboratory."
+        "finding, not a reason for discharge."
     )
     title = ("Fentanyl-positive drug screen: talk with the patient today" if urgent
              else "Drug screen result to discuss with the patient")
