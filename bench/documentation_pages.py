@@ -4,8 +4,8 @@ attendance, notes and medical pages on it.
 How to run it (from the repository root):
 
     export UV_PYTHON_DOWNLOADS=never
-    .venv/bin/python bench/documentation_pages.py                     # a fresh demo in /tmp/openiop-bench-docs
-    .venv/bin/python bench/documentation_pages.py --skip-build        # re-measure the demo already there
+    .venv/bin/python -m bench.documentation_pages                     # a fresh demo in /tmp/openiop-bench-docs
+    .venv/bin/python -m bench.documentation_pages --skip-build        # re-measure the demo already there
 
 What it does:
 1. unless --skip-build, deletes the data directory and times `openiop demo --no-serve` in it
@@ -24,12 +24,13 @@ import datetime as dt
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.run_bench import count_queries, fetch, percentile
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "openiop-bench-docs"
@@ -116,33 +117,6 @@ def measure_pages(*, requests: int) -> None:
             times = [fetch(client, url) for _ in range(requests + WARM_UP_REQUESTS)][WARM_UP_REQUESTS:]
             print(f"| {username} | {page} | {len(times)} | {percentile(times, 50):.1f} "
                   f"| {percentile(times, 95):.1f} | {max(times):.1f} | {queries} |", flush=True)
-
-
-def fetch(client, url: str) -> float:
-    """GET `url`; return milliseconds. Anything but 200 stops the benchmark."""
-    started = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code != 200:
-        sys.exit(f"documentation_pages.py: GET {url} returned {response.status_code}")
-    return elapsed
-
-
-def count_queries(connection, call) -> int:
-    count = 0
-
-    def counter(execute, sql, params, many, context):
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        call()
-    return count
-
-
-def percentile(values: list[float], pct: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def fetch(client, url: str) -> float:
     response = client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
-        sys.exit(f"run_bench.py: GET {url} returned {response.status_code}")
+        sys.exit(f"{Path(sys.argv[0]).name}: GET {url} returned {response.status_code}")
     return elapsed
 
 

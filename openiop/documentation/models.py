@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models.signals import m2m_changed, pre_delete
 from django.dispatch import receiver
 
+from openiop.lib import records
 from openiop.patients.queries import ClinicalRecordQuerySet
 from openiop.privacy.labels import LabelledRecord
 
@@ -217,21 +218,14 @@ def _refuse_deleting_notes(sender, instance, **kwargs):
         raise SignedNoteError("Notes, group notes, signatures and addenda are never deleted.")
 
 
-class WrittenOnceNoteRecord(models.Model):
-    """Complete when created: never changed, never deleted."""
+class WrittenOnceNoteRecord(records.WrittenOnce):
+    """Complete when created: never changed, never deleted (openiop/lib/records.py)."""
 
     written_once_what = "This record"
+    written_once_error = SignedNoteError
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise SignedNoteError(f"{self.written_once_what} cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise SignedNoteError(f"{self.written_once_what} is never deleted.")
 
 
 class NoteSignature(WrittenOnceNoteRecord, LabelledRecord):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from openiop.lib import records
 from openiop.medical.rules import (
     UNEXPECTED,
     Interpretation,
@@ -68,17 +69,14 @@ def _guard(instance, mutable_once: tuple[str, ...] = (), mutable: tuple[str, ...
         )
 
 
-class WrittenOnce(models.Model):
+class WrittenOnce(records.WrittenOnce):
+    """Reconciliations, adherence notes, drug-screen results, recovery dates: kept as written
+    (openiop/lib/records.py)."""
+
+    written_once_error = ImmutableRecordError
+
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and type(self).objects.filter(pk=self.pk).exists():
-            raise ImmutableRecordError(f"{self._meta.verbose_name.capitalize()} records are written once.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError(f"{self._meta.verbose_name.capitalize()} records are never deleted.")
 
 
 class MedicationQuerySet(ClinicalRecordQuerySet):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from openiop.lib import records
 from openiop.patients.queries import ClinicalRecordQuerySet
 from openiop.privacy.labels import LabelledRecord
 
@@ -350,22 +351,15 @@ class SignatureMethod(models.TextChoices):
     PORTAL = "portal", "In the patient portal"
 
 
-class WrittenOnce(models.Model):
+class WrittenOnce(records.WrittenOnce):
     """A record complete when it is created (a signature, a signed review and its progress
-    rows): never changed, never deleted."""
+    rows): never changed, never deleted (openiop/lib/records.py)."""
 
     written_once_what = "This record"
+    written_once_error = SignedVersionError
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise SignedVersionError(f"{self.written_once_what} cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise SignedVersionError(f"{self.written_once_what} is never deleted.")
 
 
 class Signature(WrittenOnce, LabelledRecord):
